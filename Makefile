@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: demo test lint unit integration e2e run bench system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/ledger demo
+
+# Debian packages the test suite needs (pdftoppm renders the evidence PDF to PNG).
+system-deps:
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "installing poppler-utils (pdftoppm)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(DEV_STAMP) system-deps lint
+	$(BIN)/pytest -q
+
+unit: $(DEV_STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(DEV_STAMP) system-deps
+	$(BIN)/pytest -q tests/integration
+
+e2e: $(DEV_STAMP) system-deps
+	$(BIN)/pytest -q tests/e2e
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache ledger.db* ledger-demo.db*

@@ -1,0 +1,334 @@
+"""The one application service: load -> call the aggregate -> save.
+
+Every write goes through ``execute`` (or ``sign_contract``): it checks the
+idempotency key, loads the contract of the caller's account, calls one command
+method, and saves the contract's new events together with the idempotency
+record (and any invoice-number records) in one transaction. A version conflict
+with a concurrent writer is retried from the load; a stale ``expected_version``
+is refused. Reads (summary, statement, events, verify) come from the
+contract's own events, so they always reflect the last write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent, Transcoder
+
+from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
+from ledger.contract import ENVELOPE, Contract
+from ledger.errors import (
+    ConfigurationError,
+    ContractClosed,
+    ContractNotFound,
+    DuplicateInvoiceNumber,
+    IdempotencyConflict,
+    StoreUnavailable,
+    ValidationError,
+    VersionConflict,
+)
+from ledger.records import (
+    IdempotencyRecord,
+    InvoiceNumberClaim,
+    InvoiceSequence,
+    idempotency_id,
+    invoice_number_id,
+    invoice_sequence_id,
+)
+from ledger.state import STATE_CLASSES
+from ledger.store import StoreConfig
+from ledger.transcodings import register_state_transcodings
+from ledger.views import contract_summary, statement
+
+# Command name (as used over HTTP and Kafka) -> Contract method.
+COMMANDS: dict[str, str] = {
+    "amend_contract": "amend",
+    "deliver_milestone": "deliver_milestone",
+    "accept_milestone": "accept_milestone",
+    "reject_milestone": "reject_milestone",
+    "issue_invoice": "issue_invoice",
+    "void_invoice": "void_invoice",
+    "issue_credit_note": "issue_credit_note",
+    "record_payment": "record_payment",
+    "reverse_payment": "reverse_payment",
+    "record_reminder_sent": "record_reminder_sent",
+    "log_communication": "log_communication",
+    "record_promise": "record_promise",
+    "open_dispute": "open_dispute",
+    "resolve_dispute": "resolve_dispute",
+    "pause_work": "pause_work",
+    "resume_work": "resume_work",
+    "grant_licence": "grant_licence",
+    "extend_licence": "extend_licence",
+    "make_licence_perpetual": "make_licence_perpetual",
+    "fund_escrow": "fund_escrow",
+    "release_escrow": "release_escrow",
+    "file_claim": "file_claim",
+    "record_judgment": "record_judgment",
+    "write_off_debt": "write_off_debt",
+    "close_contract": "close",
+}
+CONTRACT_TOPIC_PREFIX = "ledger.contract:Contract."
+RETRIES_MAX = 20
+IDEMPOTENCY_KEY_MAX = 200
+INVOICE_PREFIX = "INV-"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    contract_id: str
+    version: int
+    fingerprint: str
+    events: list[str] = field(default_factory=list)
+    replayed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"contract_id": self.contract_id, "version": self.version, "fingerprint": self.fingerprint,
+                "events": self.events}
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict())
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def command_digest(command: str, contract_id: str | None, args: dict[str, Any]) -> str:
+    document = {"command": command, "contract_id": contract_id, "args": to_jsonable(args)}
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+class LedgerApplication(Application[UUID]):
+    """Loads and saves Contracts; the only place that touches the event store."""
+
+    name = "Ledger"
+    snapshotting_intervals = {Contract: 100}  # noqa: RUF012 - the library reads a class attribute
+
+    def __init__(self, store: StoreConfig, *, create_tables: bool | None = None) -> None:
+        self.store = store
+        if create_tables is None:
+            create_tables = store.kind == "sqlite"  # PostgreSQL tables come from `ledger db migrate`
+        super().__init__(env=store.library_env(create_tables=create_tables))
+        self.check_store_kind()
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        register_state_transcodings(transcoder, STATE_CLASSES)
+
+    def check_store_kind(self) -> None:
+        module = type(self.recorder).__module__
+        expected = {"sqlite": "eventsourcing.sqlite", "postgres": "eventsourcing.postgres"}[self.store.kind]
+        if module != expected:
+            raise ConfigurationError(
+                f"the event store is {module}, not {expected}: check PERSISTENCE_MODULE in the environment"
+            )
+
+    def check_ready(self) -> None:
+        """Raise StoreUnavailable unless the store answers and its tables exist."""
+        try:
+            self.recorder.max_notification_id()
+        except (OperationalError, InterfaceError, Exception) as error:  # noqa: BLE001 - any failure means not ready
+            raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error
+
+    # -- writes ---------------------------------------------------------------
+    def sign_contract(
+        self, account_id: str, idempotency_key: str, *, contract_id: UUID | None = None, **terms: Any
+    ) -> CommandResult:
+        self.check_key(idempotency_key)
+        new_id = contract_id or uuid4()
+        digest = command_digest("sign_contract", str(contract_id) if contract_id else None, terms)
+        for _ in range(RETRIES_MAX):
+            replay = self.replay(account_id, idempotency_key, digest)
+            if replay:
+                return replay
+            contract = Contract.sign(contract_id=new_id, account_id=account_id, **terms)
+            result = self.save_command(contract, account_id, idempotency_key, digest, [])
+            if result:
+                return result
+        raise VersionConflict("could not record the contract after repeated conflicts")
+
+    def execute(
+        self,
+        account_id: str,
+        contract_id: UUID,
+        command: str,
+        args: dict[str, Any],
+        *,
+        idempotency_key: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Run one command on one contract, exactly once per idempotency key."""
+        self.check_key(idempotency_key)
+        method = COMMANDS.get(command)
+        if method is None:
+            raise ValidationError(f"unknown command {command!r}", {"type": ["unknown command"]})
+        digest = command_digest(command, str(contract_id), args)
+        for _ in range(RETRIES_MAX):
+            replay = self.replay(account_id, idempotency_key, digest)
+            if replay:
+                return replay
+            contract = self.get_contract(account_id, contract_id)
+            if expected_version is not None and contract.version != expected_version:
+                raise VersionConflict(
+                    f"the contract is at version {contract.version}, not {expected_version}",
+                    current_version=contract.version,
+                )
+            if contract.closed_on is not None:
+                raise ContractClosed("the contract is closed; nothing more can be recorded")
+            call_args, extra = dict(args), []
+            if command == "issue_invoice":
+                extra = self.claim_invoice_number(account_id, contract, call_args)
+            getattr(contract, method)(**call_args)
+            result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+            if result:
+                return result
+        raise VersionConflict("could not record the command after repeated conflicts")
+
+    def check_key(self, key: str) -> None:
+        if not isinstance(key, str) or not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
+            raise ValidationError(
+                f"an idempotency key of 1 to {IDEMPOTENCY_KEY_MAX} characters is required",
+                {"idempotency_key": ["required"]},
+            )
+
+    def replay(self, account_id: str, key: str, digest: str) -> CommandResult | None:
+        try:
+            record: IdempotencyRecord = self.guarded(self.repository.get, idempotency_id(account_id, key))
+        except AggregateNotFoundError:
+            return None
+        if record.digest != digest:
+            raise IdempotencyConflict("this idempotency key was used for a different command", key=key)
+        return CommandResult(**record.result, replayed=True)
+
+    def save_command(
+        self, contract: Contract, account_id: str, key: str, digest: str, extra: list[Aggregate]
+    ) -> CommandResult | None:
+        pending = [type(e).__name__ for e in contract.pending_events]
+        result = CommandResult(str(contract.id), contract.version, contract.chain_head, pending)
+        record = IdempotencyRecord(account_id, key, digest, result.to_dict())
+        try:
+            self.guarded(self.save, contract, record, *extra)
+        except IntegrityError:
+            return None  # a concurrent writer won: reload and try again
+        return result
+
+    def claim_invoice_number(self, account_id: str, contract: Contract, args: dict[str, Any]) -> list[Aggregate]:
+        number = args.get("number")
+        if number is None:
+            sequence = self.invoice_sequence(account_id)
+            while True:
+                next_value = sequence.last + 1
+                sequence.allocate(next_value)
+                number = sequence.format(next_value)
+                if not self.is_invoice_number_taken(account_id, number):
+                    break
+            args["number"] = number
+            extra: list[Aggregate] = [sequence]
+        else:
+            if self.is_invoice_number_taken(account_id, number):
+                raise DuplicateInvoiceNumber(f"invoice number {number!r} is already used in this account", number=number)
+            extra = []
+        claim = InvoiceNumberClaim(account_id, number, str(contract.id))
+        return [*extra, claim]
+
+    def invoice_sequence(self, account_id: str) -> InvoiceSequence:
+        try:
+            sequence: InvoiceSequence = self.guarded(self.repository.get, invoice_sequence_id(account_id))
+        except AggregateNotFoundError:
+            sequence = InvoiceSequence(account_id, INVOICE_PREFIX)
+        return sequence
+
+    def is_invoice_number_taken(self, account_id: str, number: str) -> bool:
+        return invoice_number_id(account_id, number) in self.repository
+
+    def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call the store, turning connection failures into StoreUnavailable (retryable)."""
+        try:
+            return func(*args, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnavailable(f"event store unavailable: {error}") from error
+
+    # -- reads ----------------------------------------------------------------
+    def get_contract(self, account_id: str, contract_id: UUID, version: int | None = None) -> Contract:
+        try:
+            contract = self.guarded(self.repository.get, contract_id, version=version)
+        except AggregateNotFoundError:
+            contract = None
+        if not isinstance(contract, Contract) or contract.account_id != account_id:
+            raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
+        return contract
+
+    def summary(self, account_id: str, contract_id: UUID, as_of: date) -> dict[str, Any]:
+        return contract_summary(self.get_contract(account_id, contract_id), as_of.isoformat())
+
+    def statement(self, account_id: str, contract_id: UUID, as_of: date) -> dict[str, Any]:
+        return statement(self.get_contract(account_id, contract_id), as_of.isoformat())
+
+    def chain_records(self, contract_id: UUID) -> Iterator[ChainRecord]:
+        """The contract's stored events, decoded without upcasting, as they were hashed."""
+        for stored in self.guarded(self.recorder.select_events, contract_id):
+            yield self.chain_record(stored)
+
+    def chain_record(self, stored: StoredEvent) -> ChainRecord:
+        state = self.decode_state(stored)
+        schema_version = state.get("class_version", 1)
+        return ChainRecord(
+            contract_id=str(stored.originator_id),
+            version=stored.originator_version,
+            event_type=stored.topic.rsplit(".", 1)[-1],
+            schema_version=schema_version,
+            payload={k: v for k, v in state.items() if k not in ENVELOPE},
+            occurred_on=state.get("occurred_on", ""),
+            recorded_at=format_recorded_at(state["timestamp"]),
+            prev_hash=state.get("prev_hash", ""),
+            hash=state.get("hash", ""),
+        )
+
+    def decode_state(self, stored: StoredEvent) -> dict[str, Any]:
+        data = stored.state
+        if self.mapper.cipher:
+            data = self.mapper.cipher.decrypt(data)
+        if self.mapper.compressor:
+            data = self.mapper.compressor.decompress(data)
+        state: dict[str, Any] = self.mapper.transcoder.decode(data)
+        return state
+
+    def events(self, account_id: str, contract_id: UUID) -> list[ChainRecord]:
+        self.get_contract(account_id, contract_id)
+        return list(self.chain_records(contract_id))
+
+    def verify(self, account_id: str, contract_id: UUID) -> VerifyResult:
+        self.get_contract(account_id, contract_id)
+        return self.verify_stored(contract_id)
+
+    def verify_stored(self, contract_id: UUID) -> VerifyResult:
+        """Walk the stored events (no account check: for operators and the CLI)."""
+        records = []
+        for stored in self.guarded(self.recorder.select_events, contract_id):
+            try:
+                records.append(self.chain_record(stored))
+            except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
+                return VerifyResult(False, str(contract_id), len(records) + 1, None, None, stored.originator_version,
+                                    f"stored event cannot be decoded: {error}")
+        return verify_chain(str(contract_id), records)
+
+
+def is_contract_topic(topic: str) -> bool:
+    return topic.startswith(CONTRACT_TOPIC_PREFIX)
+

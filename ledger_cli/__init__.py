@@ -1,0 +1,1 @@
+"""The ``ledger`` command: a thin adapter over the application service."""

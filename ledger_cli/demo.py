@@ -1,0 +1,58 @@
+"""``ledger demo``: the classic story on the embedded default, start to finish."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.money import format_minor
+from ledger.store import StoreConfig
+from ledger_cli.context import default_account, open_app
+from ledger_cli.render import statement_text, summary_text
+from ledger_cli.story import AS_OF, run_story
+
+DEMO_FILE = "ledger-demo.db"
+
+NARRATION = {
+    "sign_contract": "Contract signed: GBP 12,000.00 in three thirds (advance, prototype, delivery)",
+    "issue_invoice": "Invoice issued for milestone {milestone_keys[0]}",
+    "record_payment": "Payment {payment_id} received",
+    "deliver_milestone": "Milestone {key} delivered",
+    "accept_milestone": "Milestone {key} accepted",
+    "grant_licence": "Time-limited licence granted (perpetual on final payment)",
+    "record_reminder_sent": "Reminder sent: {stage} by {channel}",
+}
+
+
+def narrate(command: str, args: dict[str, Any]) -> None:
+    day = args["occurred_on"].isoformat()
+    click.echo(f"  {day}  {NARRATION[command].format(**args)}")
+
+
+@click.command()
+def demo() -> None:
+    """Run the classic story (last third never paid) on a fresh embedded store and show the record."""
+    url = os.environ.get("LEDGER_DATABASE_URL")
+    if url is None:
+        path = Path.cwd() / DEMO_FILE
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    app = open_app(StoreConfig(url), create_tables=True)
+    account = default_account()
+    click.echo(f"Store: {url}\n\nThe story")
+    contract_id = run_story(app, account, on_step=narrate)
+    summary = app.summary(account, contract_id, AS_OF)
+    click.echo(f"\n{summary_text(summary)}\n")
+    click.echo("Statement of account")
+    click.echo(statement_text(app.statement(account, contract_id, AS_OF)))
+    overdue = summary["overdue"]
+    click.echo(f"\nOverdue as of {AS_OF}: {format_minor(overdue['amount'], overdue['currency'])}")
+    result = app.verify(account, contract_id)
+    click.echo(f"Fingerprint: {result.fingerprint} (version {result.version})")
+    click.echo(f"verify: {'OK' if result.ok else 'BROKEN at version ' + str(result.broken_version)}")
+    click.echo(f"\nLook further:  LEDGER_DATABASE_URL={url} ledger events {contract_id}")
+
