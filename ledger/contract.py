@@ -625,7 +625,21 @@ class Contract(Aggregate):
             attachment_hashes=terms.hash_list(attachment_hashes, "attachment_hashes"),
         )
 
-    @event("CommunicationLogged")
+    class CommunicationLogged(Event):
+        """Schema history: v1 had no ``counterpart``; v2 added it (who was spoken to)."""
+
+        class_version = 2
+        direction: str
+        channel: str
+        summary: str
+        counterpart: str | None
+        attachment_hashes: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["counterpart"] = None
+
+    @event(CommunicationLogged)
     def _communication_logged(
         self, occurred_on: str, direction: str, channel: str, summary: str, counterpart: str | None, attachment_hashes: list[str]
     ) -> None:
