@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import Environment
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent, Transcoder
 
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
@@ -124,8 +125,15 @@ class LedgerApplication(Application[UUID]):
         self.store = store
         if create_tables is None:
             create_tables = store.kind == "sqlite"  # PostgreSQL tables come from `ledger db migrate`
-        super().__init__(env=store.library_env(create_tables=create_tables))
+        try:
+            super().__init__(env=store.library_env(create_tables=create_tables))
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
+        return Environment(name, dict(env or {}))
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -166,7 +174,7 @@ class LedgerApplication(Application[UUID]):
     def execute(
         self,
         account_id: str,
-        contract_id: UUID,
+        contract_id: UUID | str,
         command: str,
         args: dict[str, Any],
         *,
@@ -265,10 +273,10 @@ class LedgerApplication(Application[UUID]):
             raise StoreUnavailable(f"event store unavailable: {error}") from error
 
     # -- reads ----------------------------------------------------------------
-    def get_contract(self, account_id: str, contract_id: UUID, version: int | None = None) -> Contract:
+    def get_contract(self, account_id: str, contract_id: UUID | str, version: int | None = None) -> Contract:
         try:
-            contract = self.guarded(self.repository.get, contract_id, version=version)
-        except AggregateNotFoundError:
+            contract = self.guarded(self.repository.get, UUID(str(contract_id)), version=version)
+        except (AggregateNotFoundError, ValueError):
             contract = None
         if not isinstance(contract, Contract) or contract.account_id != account_id:
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
