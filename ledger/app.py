@@ -282,10 +282,10 @@ class LedgerApplication(Application[UUID]):
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
 
-    def summary(self, account_id: str, contract_id: UUID, as_of: date) -> dict[str, Any]:
+    def summary(self, account_id: str, contract_id: UUID | str, as_of: date) -> dict[str, Any]:
         return contract_summary(self.get_contract(account_id, contract_id), as_of.isoformat())
 
-    def statement(self, account_id: str, contract_id: UUID, as_of: date) -> dict[str, Any]:
+    def statement(self, account_id: str, contract_id: UUID | str, as_of: date) -> dict[str, Any]:
         return statement(self.get_contract(account_id, contract_id), as_of.isoformat())
 
     def chain_records(self, contract_id: UUID) -> Iterator[ChainRecord]:
@@ -317,13 +317,13 @@ class LedgerApplication(Application[UUID]):
         state: dict[str, Any] = self.mapper.transcoder.decode(data)
         return state
 
-    def events(self, account_id: str, contract_id: UUID) -> list[ChainRecord]:
-        self.get_contract(account_id, contract_id)
-        return list(self.chain_records(contract_id))
+    def event_records(self, account_id: str, contract_id: UUID | str) -> list[ChainRecord]:
+        contract = self.get_contract(account_id, contract_id)
+        return list(self.chain_records(contract.id))
 
-    def verify(self, account_id: str, contract_id: UUID) -> VerifyResult:
-        self.get_contract(account_id, contract_id)
-        return self.verify_stored(contract_id)
+    def verify(self, account_id: str, contract_id: UUID | str) -> VerifyResult:
+        contract = self.get_contract(account_id, contract_id)
+        return self.verify_stored(contract.id)
 
     def verify_stored(self, contract_id: UUID) -> VerifyResult:
         """Walk the stored events (no account check: for operators and the CLI)."""

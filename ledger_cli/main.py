@@ -28,7 +28,7 @@ def events(contract_id: UUID, account: str | None, as_json: bool) -> None:
     """Print a contract's raw event log with its hash chain."""
     app = open_app()
     try:
-        records = app.events(account or default_account(), contract_id)
+        records = app.event_records(account or default_account(), contract_id)
     except LedgerError as error:
         fail(error)
     for record in records:
