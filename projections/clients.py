@@ -1,0 +1,85 @@
+"""Client behaviour: "know who you are dealing with", per client across the account, as of a date.
+
+Definitions (the tests' checker recomputes each from the raw events):
+- an invoice is *paid* when it is not voided, nothing is outstanding and at least
+  one payment (not reversed) went to it; its days late are the day its balance
+  reached zero minus its due date (negative means early);
+- average and worst days late count early payment as 0; on time means days late <= 0;
+- arrears: the outstanding balance on ``as_of`` of invoices due before ``as_of``, per currency;
+- a promise is *kept* when payments value-dated from the promise to its date
+  cover its amount, *broken* when not and its date is before ``as_of``, else pending.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from projections.db import Database
+from projections.queries import money
+
+
+def client_behaviour(db: Database, account_id: str, as_of: str, client_key: str | None = None) -> list[dict[str, Any]]:
+    only = " AND client_key = ?" if client_key else ""
+    extra = [client_key] if client_key else []
+    clients: dict[str, dict[str, Any]] = {}
+    for key, name in db.fetchall(
+        f"SELECT DISTINCT client_key, client_name FROM rm_client_invoices WHERE account_id = ?{only} "
+        f"UNION SELECT DISTINCT client_key, NULL FROM rm_client_promises WHERE account_id = ?{only}",
+        [account_id, *extra, account_id, *extra],
+    ):
+        entry = clients.setdefault(key, empty(key))
+        entry["name"] = entry["name"] or name
+    add_paid(db, clients, account_id, only, extra)
+    add_arrears(db, clients, account_id, as_of, only, extra)
+    add_promises(db, clients, account_id, as_of, only, extra)
+    return [clients[k] for k in sorted(clients)]
+
+
+def empty(key: str) -> dict[str, Any]:
+    return {"client_key": key, "name": None, "invoices_paid": 0, "average_days_late": None, "worst_days_late": None,
+            "share_paid_on_time": None, "arrears": [], "promises_kept": 0, "promises_broken": 0, "promises_pending": 0}
+
+
+def add_paid(db: Database, clients: dict[str, dict[str, Any]], account_id: str, only: str, extra: list[str]) -> None:
+    for key, count, late_sum, worst, on_time in db.fetchall(
+        "SELECT client_key, COUNT(*), SUM(CASE WHEN days_late > 0 THEN days_late ELSE 0 END), "
+        "MAX(CASE WHEN days_late > 0 THEN days_late ELSE 0 END), SUM(CASE WHEN days_late <= 0 THEN 1 ELSE 0 END) "
+        f"FROM rm_client_invoices WHERE account_id = ? AND settled_on IS NOT NULL{only} GROUP BY client_key",
+        [account_id, *extra],
+    ):
+        entry = clients[key]
+        entry["invoices_paid"], entry["worst_days_late"] = int(count), int(worst)
+        entry["average_days_late"] = str(ratio(int(late_sum), int(count), "0.1"))
+        entry["share_paid_on_time"] = str(ratio(int(on_time), int(count), "0.001"))
+
+
+def ratio(part: int, whole: int, places: str) -> Decimal:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def add_arrears(
+    db: Database, clients: dict[str, dict[str, Any]], account_id: str, as_of: str, only: str, extra: list[str]
+) -> None:
+    for key, currency, amount in db.fetchall(
+        "SELECT i.client_key, i.currency, SUM(e.amount) FROM rm_client_invoices i JOIN rm_client_entries e "
+        "ON e.contract_id = i.contract_id AND e.number = i.number WHERE i.account_id = ? AND i.due_on < ? "
+        f"AND e.on_date <= ? AND (e.until_date IS NULL OR e.until_date > ?){only.replace('client_key', 'i.client_key')} "
+        "GROUP BY i.client_key, i.currency ORDER BY i.client_key, i.currency",
+        [account_id, as_of, as_of, as_of, *extra],
+    ):
+        if int(amount) > 0:
+            clients[key]["arrears"].append(money(amount, currency))
+
+
+def add_promises(
+    db: Database, clients: dict[str, dict[str, Any]], account_id: str, as_of: str, only: str, extra: list[str]
+) -> None:
+    for key, on, promised_by, amount, paid in db.fetchall(
+        f"SELECT client_key, on_date, promised_by, amount, paid_in_window FROM rm_client_promises WHERE account_id = ?{only}",
+        [account_id, *extra],
+    ):
+        if on > as_of:
+            continue  # not yet made on that date
+        outcome = "kept" if int(paid) >= int(amount) else "broken" if promised_by < as_of else "pending"
+        clients[key][f"promises_{outcome}"] += 1

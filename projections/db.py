@@ -1,0 +1,94 @@
+"""One small adapter over the read-model database: the event store's SQLite file or PostgreSQL schema.
+
+The projections write plain SQL with ``?`` placeholders; this module turns them
+into ``%s`` for psycopg and sets the PostgreSQL ``search_path`` to the store's
+schema, so the same statements run on both. A transaction is a ``with``
+block; everything a batch writes (rows and tracking) is inside one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ledger.store import StoreConfig
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+PG_STATEMENT_TIMEOUT_MS = 60_000
+
+
+class Database:
+    """A single connection to the read-model tables of one store."""
+
+    def __init__(self, store: StoreConfig) -> None:
+        self.store = store
+        self.kind = store.kind
+        self.conn: Any = self.connect()
+
+    def connect(self) -> Any:
+        if self.kind == "sqlite":
+            conn = sqlite3.connect(self.store.sqlite_path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")  # readers never block the event store's writer
+            return conn
+        import psycopg  # imported here so the SQLite default never needs a PostgreSQL driver at import
+
+        pg_conn = psycopg.connect(self.store.pg_conninfo, autocommit=True)
+        pg_conn.execute(f"SET search_path TO {quote_ident(self.store.pg_schema)}")
+        pg_conn.execute(f"SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}")
+        return pg_conn
+
+    def sql(self, statement: str) -> str:
+        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """BEGIN ... COMMIT, or ROLLBACK on any error: a batch is all or nothing."""
+        self.conn.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(self.sql(statement), tuple(params))
+
+    def execute_count(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Execute and return how many rows changed."""
+        cursor = self.conn.execute(self.sql(statement), tuple(params))
+        return int(cursor.rowcount)
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            self.conn.executemany(statement, rows)
+        else:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(self.sql(statement), rows)
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.conn.execute(self.sql(statement), tuple(params))
+        return list(cursor.fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.fetchall(statement, params)
+        return rows[0] if rows else None
+
+    def delete_where_in(self, table: str, column: str, values: Sequence[Any]) -> None:
+        """DELETE rows whose ``column`` is one of ``values``, in chunks SQLite accepts."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,171 @@
+"""Apply a batch of contract events to the read models and record the position, in one transaction.
+
+This is the part the event source does not matter to: the local notification
+log (``projections.runner``) and a Kafka consumer both hand it ``Batch``es.
+Exactly once comes from the tracking row: each read model stores, per source,
+the position of the last message it applied, in the same transaction as its
+rows; the update is conditional on the position it read, so two runners racing
+on one model cannot both commit the same batch.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.app import LedgerApplication
+from ledger.contract import Contract
+from ledger.errors import LedgerError
+from projections.db import Database
+from projections.models import READ_MODELS, ReadModel, numbered
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_tracking (projection TEXT, source TEXT, position BIGINT, events_applied BIGINT, "
+    "updated_at TEXT, PRIMARY KEY (projection, source))"
+)
+STATES_CACHED_MAX = 50_000
+LOG_SOURCE = "log"
+
+
+class ConcurrentRunner(LedgerError):
+    """Raised when another runner moved a read model's position while this one was applying a batch."""
+
+    code = "projection_concurrent_runner"
+
+
+@dataclass(frozen=True)
+class ContractEvent:
+    """One contract event at a position of its source; ``event`` None means "load the contract at ``version``"."""
+
+    position: int
+    contract_id: UUID
+    version: int
+    event: Any = None
+
+
+@dataclass
+class Batch:
+    """Contract events in source order, and the position of the last message read (skipped ones included)."""
+
+    source: str
+    position: int
+    events: list[ContractEvent] = field(default_factory=list)
+
+
+class ContractStates:
+    """The latest state of recently seen contracts: events are applied in order; a gap loads from the store."""
+
+    def __init__(self, app: LedgerApplication, limit: int = STATES_CACHED_MAX) -> None:
+        self.app, self.limit = app, limit
+        self.cache: OrderedDict[UUID, Contract] = OrderedDict()
+
+    def advance(self, item: ContractEvent) -> Contract:
+        contract = self.cache.get(item.contract_id)
+        if contract is not None and contract.version >= item.version:
+            pass  # already applied here (a batch retried after a rollback): the cache is state, not progress
+        elif contract is not None and item.event is not None and contract.version == item.version - 1:
+            contract = item.event.mutate(contract)
+        elif item.event is not None and item.version == 1:
+            contract = item.event.mutate(None)
+        else:
+            contract = self.app.repository.get(item.contract_id, version=item.version)
+        assert contract is not None  # mutate of a known event class always returns the aggregate
+        self.cache[item.contract_id] = contract
+        self.cache.move_to_end(item.contract_id)
+        while len(self.cache) > self.limit:
+            self.cache.popitem(last=False)
+        return contract
+
+    def clear(self) -> None:
+        self.cache.clear()
+
+
+class Projector:
+    """Writes the selected read models from batches of contract events."""
+
+    def __init__(self, app: LedgerApplication, db: Database, names: Sequence[str] | None = None) -> None:
+        self.app, self.db = app, db
+        self.models: list[ReadModel] = [READ_MODELS[n] for n in (names or list(READ_MODELS))]
+        self.states = ContractStates(app)
+        ensure_tables(db, self.models)
+
+    def positions(self, source: str = LOG_SOURCE) -> dict[str, int]:
+        return {m.name: read_position(self.db, m.name, source) for m in self.models}
+
+    def apply(self, batch: Batch) -> int:
+        """Apply ``batch`` to every model behind its position; return how many contract events were applied."""
+        applied = 0
+        with self.db.transaction():
+            positions = self.positions(batch.source)
+            states = {item.contract_id: self.states.advance(item) for item in batch.events}
+            for model in self.models:
+                start = positions[model.name]
+                if batch.position <= start:
+                    continue
+                fresh = [item for item in batch.events if item.position > start]
+                touched = list(dict.fromkeys(item.contract_id for item in fresh))
+                write_rows(self.db, model, [states[c] for c in touched])
+                move_position(self.db, model.name, batch.source, start, batch.position, len(fresh))
+                applied += len(fresh)
+        return applied
+
+
+def write_rows(db: Database, model: ReadModel, contracts: list[Contract]) -> None:
+    ids = [str(c.id) for c in contracts]
+    produced = [model.rows(c) for c in contracts]
+    for table in model.tables:
+        db.delete_where_in(table.name, "contract_id", ids)
+        rows = [row for result in produced for row in numbered(table, result[table.name])]
+        db.executemany(table.insert(), rows)
+
+
+def ensure_tables(db: Database, models: Sequence[ReadModel]) -> None:
+    with db.transaction():
+        db.execute(TRACKING_DDL)
+        for model in models:
+            for table in model.tables:
+                for statement in table.ddl():
+                    db.execute(statement)
+
+
+def drop_model(db: Database, model: ReadModel) -> None:
+    """Drop a read model's tables and forget its positions (for a rebuild from the whole log)."""
+    with db.transaction():
+        db.execute(TRACKING_DDL)
+        for table in model.tables:
+            db.execute(f"DROP TABLE IF EXISTS {table.name}")
+        db.execute("DELETE FROM rm_tracking WHERE projection = ?", (model.name,))
+    ensure_tables(db, [model])
+
+
+def read_position(db: Database, name: str, source: str = LOG_SOURCE) -> int:
+    row = db.fetchone("SELECT position FROM rm_tracking WHERE projection = ? AND source = ?", (name, source))
+    return int(row[0]) if row else 0
+
+
+def move_position(db: Database, name: str, source: str, start: int, end: int, applied: int) -> None:
+    now = datetime.now(UTC).isoformat()
+    if start == 0 and read_row_missing(db, name, source):
+        db.execute("INSERT INTO rm_tracking VALUES (?, ?, ?, ?, ?)", (name, source, end, applied, now))
+        return
+    changed = db.execute_count(
+        "UPDATE rm_tracking SET position = ?, events_applied = events_applied + ?, updated_at = ? "
+        "WHERE projection = ? AND source = ? AND position = ?",
+        (end, applied, now, name, source, start),
+    )
+    if changed != 1:
+        raise ConcurrentRunner(f"read model {name!r} moved past {start} while this batch was applied")
+
+
+def read_row_missing(db: Database, name: str, source: str) -> bool:
+    return db.fetchone("SELECT 1 FROM rm_tracking WHERE projection = ? AND source = ?", (name, source)) is None
+
+
+def tracking_rows(db: Database) -> list[dict[str, Any]]:
+    db.execute(TRACKING_DDL)
+    rows = db.fetchall("SELECT projection, source, position, events_applied, updated_at FROM rm_tracking ORDER BY 1, 2")
+    return [dict(zip(("projection", "source", "position", "events_applied", "updated_at"), r, strict=True)) for r in rows]

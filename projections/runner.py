@@ -1,0 +1,133 @@
+"""Run the read models from the local notification log: poll, batch, apply, repeat.
+
+The library's ``ProjectionRunner`` commits one event per transaction and needs
+LISTEN/NOTIFY (absent on SQLite), so this runner polls
+``recorder.select_notifications`` on both stores and applies up to
+``batch_size`` notifications per transaction. Notifications that are not
+contract events (idempotency and invoice-number records) are skipped but still
+move the position; ids may have gaps on PostgreSQL, which is harmless because
+the position is the last id read, not a count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from ledger.app import LedgerApplication, is_contract_topic
+from ledger.store import StoreConfig
+from projections.db import Database
+from projections.models import READ_MODELS
+from projections.projector import LOG_SOURCE, Batch, ContractEvent, Projector, drop_model, tracking_rows
+
+BATCH_SIZE = 500
+POLL_INTERVAL_S = 0.2
+ERROR_PAUSE_S = 1.0
+log = logging.getLogger(__name__)
+
+
+class LogSource:
+    """Reads the event store's notification log after a position, decoding contract events only."""
+
+    def __init__(self, app: LedgerApplication) -> None:
+        self.app = app
+
+    def read(self, after: int, limit: int) -> Batch | None:
+        notifications = self.app.recorder.select_notifications(after + 1, limit)
+        if not notifications:
+            return None
+        batch = Batch(LOG_SOURCE, notifications[-1].id)
+        for item in notifications:
+            if is_contract_topic(item.topic):
+                event = self.app.mapper.to_domain_event(item)
+                batch.events.append(ContractEvent(item.id, UUID(str(item.originator_id)), item.originator_version, event))
+        return batch
+
+    def head(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+
+class Runner:
+    """Catches up the selected read models with the log, in transactions of ``batch_size`` notifications."""
+
+    def __init__(self, store: StoreConfig, names: Sequence[str] | None = None, *, batch_size: int = BATCH_SIZE,
+                 app: LedgerApplication | None = None) -> None:
+        self.owns_app = app is None
+        self.app = app or LedgerApplication(store, create_tables=store.kind == "sqlite")
+        self.db = Database(store)
+        self.names = list(names or READ_MODELS)
+        self.batch_size = batch_size
+        self.source = LogSource(self.app)
+        self.projector = Projector(self.app, self.db, self.names)
+
+    def step(self) -> tuple[int, int]:
+        """Apply one batch; return (notifications read, contract events applied)."""
+        start = min(self.projector.positions().values())
+        batch = self.source.read(start, self.batch_size)
+        if batch is None:
+            return 0, 0
+        applied = self.projector.apply(batch)
+        return batch.position - start, applied
+
+    def catch_up(self, on_batch: Callable[[int, int], None] | None = None) -> int:
+        """Apply batches until the log has nothing newer; return the contract events applied."""
+        total = 0
+        while True:
+            read, applied = self.step()
+            if read == 0:
+                return total
+            total += applied
+            if on_batch:
+                on_batch(read, applied)
+
+    def run_forever(self, stop: threading.Event, poll_interval: float = POLL_INTERVAL_S) -> None:
+        while not stop.is_set():
+            try:
+                caught_up = self.step()[0] == 0
+            except Exception:  # a failed batch rolled back: keep serving and try again
+                log.exception("projection batch failed; retrying")
+                self.projector.states.clear()
+                stop.wait(ERROR_PAUSE_S)
+                continue
+            if caught_up:
+                stop.wait(poll_interval)
+
+    def rebuild(self, name: str, on_batch: Callable[[int, int], None] | None = None) -> int:
+        drop_model(self.db, READ_MODELS[name])
+        self.projector = Projector(self.app, self.db, [name])
+        return self.catch_up(on_batch)
+
+    def status(self) -> list[dict[str, Any]]:
+        head = self.source.head()
+        known = {(r["projection"], r["source"]): r for r in tracking_rows(self.db)}
+        result = []
+        for name in READ_MODELS:
+            row = known.get((name, LOG_SOURCE), {"position": 0, "events_applied": 0, "updated_at": None})
+            result.append({"projection": name, "position": row["position"], "head": head,
+                           "lag": head - row["position"], "events_applied": row["events_applied"],
+                           "updated_at": row["updated_at"]})
+        return result
+
+    def close(self) -> None:
+        self.db.close()
+        if self.owns_app:
+            self.app.close()
+
+
+def start_background(store: StoreConfig, names: Sequence[str] | None = None) -> tuple[threading.Thread, threading.Event]:
+    """Run the read models in a daemon thread of this process (the embedded default); set the event to stop."""
+    stop = threading.Event()
+
+    def work() -> None:
+        runner = Runner(store, names)
+        try:
+            runner.run_forever(stop)
+        finally:
+            runner.close()
+
+    thread = threading.Thread(target=work, name="ledger-projections", daemon=True)
+    thread.start()
+    return thread, stop
