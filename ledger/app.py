@@ -21,8 +21,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
 from eventsourcing.utils import Environment
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent, Transcoder
 
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
 from ledger.contract import ENVELOPE, Contract
@@ -135,7 +135,7 @@ class LedgerApplication(Application[UUID]):
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
         return Environment(name, dict(env or {}))
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_state_transcodings(transcoder, STATE_CLASSES)
 
@@ -151,7 +151,7 @@ class LedgerApplication(Application[UUID]):
         """Raise StoreUnavailable unless the store answers and its tables exist."""
         try:
             self.recorder.max_notification_id()
-        except (OperationalError, InterfaceError, Exception) as error:  # noqa: BLE001 - any failure means not ready
+        except (OperationalError, InterfaceError, Exception) as error:
             raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error
 
     # -- writes ---------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -44,7 +44,7 @@ def format_recorded_at(moment: datetime) -> str:
     """UTC, microseconds, explicit offset: the one text form of ``recorded_at``."""
     if moment.tzinfo is None:
         raise ValueError("recorded_at must be timezone-aware")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def event_hash(

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _clock: ContextVar[Callable[[], datetime] | None] = ContextVar("ledger_clock", default=None)
 
 
 def now() -> datetime:
     clock = _clock.get()
-    return clock() if clock is not None else datetime.now(timezone.utc)
+    return clock() if clock is not None else datetime.now(UTC)
 
 
 @contextmanager

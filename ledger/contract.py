@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import clock, dates, terms
 from ledger.chain import GENESIS, event_hash, format_recorded_at
+from ledger.errors import AlreadyExists as AlreadyExistsError
 from ledger.errors import (
     ContractClosed,
     DateOutOfOrder,
@@ -36,8 +37,7 @@ from ledger.errors import (
     PaymentNotFound,
     ValidationError,
 )
-from ledger.errors import AlreadyExists as AlreadyExistsError
-from ledger.money import Money, check_amount
+from ledger.money import Money
 from ledger.reminders import CHANNELS, STAGES
 from ledger.state import (
     DisputeState,
@@ -77,6 +77,7 @@ class Contract(Aggregate):
 
         def mutate(self, aggregate: Any) -> Any:
             contract = super().mutate(aggregate)
+            assert contract is not None  # the library returns the aggregate it was given or created
             contract.stamp(self.originator_version, self.hash)
             return contract
 
@@ -129,12 +130,12 @@ class Contract(Aggregate):
         code = terms.currency(currency)
         amount = Money.of(total, code, field="total")
         contract: Contract = cls._create(
-            cls.ContractSigned,
+            cls.ContractSigned,  # type: ignore[attr-defined]  # made by @event("ContractSigned")
             id=contract_id,
             occurred_on=_day(occurred_on),
             account_id=terms.text(account_id, "account_id", limit=100),
             title=terms.text(title, "title", limit=200),
-            reference=terms.text(reference, "reference", required=False, limit=100),
+            reference=terms.optional_text(reference, "reference", limit=100),
             supplier=terms.party(supplier, "supplier"),
             client=terms.party(client, "client"),
             currency=code,
@@ -288,7 +289,7 @@ class Contract(Aggregate):
             raise InvalidTransition(f"milestone {key!r} is {state.status}; only a delivered milestone can be accepted", key=key)
         day = _day(occurred_on)
         self.check_not_before(day, state.deliveries[-1]["on"], "the delivery")
-        self._accepted(occurred_on=day, key=key, note=terms.text(note, "note", required=False))
+        self._accepted(occurred_on=day, key=key, note=terms.optional_text(note, "note"))
 
     @event("MilestoneAccepted")
     def _accepted(self, occurred_on: str, key: str, note: str | None) -> None:
@@ -326,7 +327,7 @@ class Contract(Aggregate):
         lines: list[dict[str, Any]] | None = None,
         due_on: date | None = None,
     ) -> None:
-        number = terms.text(number, "number", limit=40) or ""
+        number = terms.text(number, "number", limit=40)
         if number in self.invoices:
             raise AlreadyExistsError(f"invoice {number!r} already exists", number=number)
         keys = list(milestone_keys or [])
@@ -453,7 +454,7 @@ class Contract(Aggregate):
         reference: str | None = None,
         allocations: dict[str, Any] | None = None,
     ) -> None:
-        payment_id = terms.text(payment_id, "payment_id", limit=100) or ""
+        payment_id = terms.text(payment_id, "payment_id", limit=100)
         if payment_id in self.payments:
             raise AlreadyExistsError(f"payment {payment_id!r} is already recorded", payment_id=payment_id)
         if method not in PAYMENT_METHODS:
@@ -466,7 +467,7 @@ class Contract(Aggregate):
             payment_id=payment_id,
             amount=value,
             method=method,
-            reference=terms.text(reference, "reference", required=False, limit=200),
+            reference=terms.optional_text(reference, "reference", limit=200),
             allocations=split,
         )
         self.make_licence_perpetual_if_paid(day)
@@ -576,7 +577,7 @@ class Contract(Aggregate):
             invoice_numbers=list(dict.fromkeys(invoice_numbers)),
             stage=stage,
             channel=channel,
-            tracking_reference=terms.text(tracking_reference, "tracking_reference", required=False, limit=200),
+            tracking_reference=terms.optional_text(tracking_reference, "tracking_reference", limit=200),
             document_hash=terms.sha256_hex(document_hash, "document_hash"),
         )
 
@@ -614,14 +615,14 @@ class Contract(Aggregate):
     ) -> None:
         if direction not in DIRECTIONS:
             raise ValidationError(f"direction must be one of {DIRECTIONS}", {"direction": ["invalid"]})
-        if channel not in CHANNELS + ("meeting", "chat"):
+        if channel not in (*CHANNELS, "meeting", "chat"):
             raise ValidationError("channel is not one the ledger knows", {"channel": ["invalid"]})
         self._communication_logged(
             occurred_on=_day(occurred_on),
             direction=direction,
             channel=channel,
             summary=terms.text(summary, "summary"),
-            counterpart=terms.text(counterpart, "counterpart", required=False, limit=200),
+            counterpart=terms.optional_text(counterpart, "counterpart", limit=200),
             attachment_hashes=terms.hash_list(attachment_hashes, "attachment_hashes"),
         )
 
@@ -673,7 +674,7 @@ class Contract(Aggregate):
         if value > self.outstanding():
             raise Overpayment("the promise is for more than is outstanding", excess=value - self.outstanding())
         self._payment_promised(
-            occurred_on=day, amount=value, promised_by=by, invoice_numbers=numbers, note=terms.text(note, "note", required=False)
+            occurred_on=day, amount=value, promised_by=by, invoice_numbers=numbers, note=terms.optional_text(note, "note")
         )
 
     @event("PaymentPromised")
@@ -696,7 +697,7 @@ class Contract(Aggregate):
     def open_dispute(
         self, *, dispute_id: str, occurred_on: date, reason: str, invoice_numbers: list[str] | None = None
     ) -> None:
-        dispute_id = terms.text(dispute_id, "dispute_id", limit=100) or ""
+        dispute_id = terms.text(dispute_id, "dispute_id", limit=100)
         if dispute_id in self.disputes:
             raise AlreadyExistsError(f"dispute {dispute_id!r} already exists", dispute_id=dispute_id)
         numbers = list(invoice_numbers or [])
@@ -721,7 +722,7 @@ class Contract(Aggregate):
         day = _day(occurred_on)
         self.check_not_before(day, dispute.opened_on, "the dispute's opening")
         self._dispute_resolved(
-            occurred_on=day, dispute_id=dispute_id, outcome=outcome, note=terms.text(note, "note", required=False)
+            occurred_on=day, dispute_id=dispute_id, outcome=outcome, note=terms.optional_text(note, "note")
         )
 
     @event("DisputeResolved")
@@ -743,7 +744,7 @@ class Contract(Aggregate):
             raise InvalidTransition("work is not paused")
         day = _day(occurred_on)
         self.check_not_before(day, self.work_pauses[-1]["paused_on"], "the pause")
-        self._work_resumed(occurred_on=day, reason=terms.text(reason, "reason", required=False))
+        self._work_resumed(occurred_on=day, reason=terms.optional_text(reason, "reason"))
 
     @event("WorkResumed")
     def _work_resumed(self, occurred_on: str, reason: str | None) -> None:
@@ -762,7 +763,7 @@ class Contract(Aggregate):
         self._licence_granted(
             occurred_on=day,
             expires_on=dates.add_months(day, self.licence_terms["months"]),
-            scope=terms.text(scope, "scope", required=False),
+            scope=terms.optional_text(scope, "scope"),
         )
 
     @event("LicenceGranted")
@@ -810,7 +811,7 @@ class Contract(Aggregate):
     ) -> None:
         if milestone_key is not None:
             self.milestone(milestone_key)
-        reference = terms.text(reference, "reference", limit=200) or ""
+        reference = terms.text(reference, "reference", limit=200)
         if any(e["reference"] == reference for e in self.escrow):
             raise AlreadyExistsError(f"escrow {reference!r} already funded", reference=reference)
         self._escrow_funded(
@@ -879,7 +880,7 @@ class Contract(Aggregate):
         self.check_not_before(day, claim["on"], "the claim")
         self._judgment_recorded(
             occurred_on=day, claim_reference=claim_reference, outcome=outcome, amount_awarded=awarded,
-            note=terms.text(note, "note", required=False),
+            note=terms.optional_text(note, "note"),
         )
 
     @event("JudgmentRecorded")

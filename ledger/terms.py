@@ -26,16 +26,21 @@ MILESTONES_MAX = 100
 TEXT_MAX = 2000
 
 
-def text(value: Any, field: str, *, required: bool = True, limit: int = TEXT_MAX) -> str | None:
+def optional_text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str | None:
     if value is None or value == "":
-        if required:
-            raise ValidationError(f"{field} is required", {field: ["required"]})
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be text", {field: ["must be text"]})
     if len(value) > limit:
         raise ValidationError(f"{field} is longer than {limit} characters", {field: [f"at most {limit} characters"]})
     return value
+
+
+def text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str:
+    found = optional_text(value, field, limit=limit)
+    if found is None:
+        raise ValidationError(f"{field} is required", {field: ["required"]})
+    return found
 
 
 def iso(value: Any, field: str) -> str:
@@ -51,14 +56,14 @@ def party(data: Any, field: str) -> dict[str, Any]:
     if kind not in CLIENT_KINDS:
         raise ValidationError(f"{field}.kind must be one of {CLIENT_KINDS}", {f"{field}.kind": ["invalid"]})
     email = text(data.get("email"), f"{field}.email", limit=320)
-    if email is None or "@" not in email:
+    if "@" not in email:
         raise ValidationError(f"{field}.email must be an email address", {f"{field}.email": ["invalid email"]})
     return {
         "name": text(data.get("name"), f"{field}.name", limit=200),
         "email": email,
-        "address": text(data.get("address"), f"{field}.address", required=False, limit=500),
+        "address": optional_text(data.get("address"), f"{field}.address", limit=500),
         "kind": kind,
-        "company_number": text(data.get("company_number"), f"{field}.company_number", required=False, limit=40),
+        "company_number": optional_text(data.get("company_number"), f"{field}.company_number", limit=40),
     }
 
 
@@ -199,4 +204,4 @@ def text_list(values: Any, field: str, limit: int = 50) -> list[str]:
         return []
     if not isinstance(values, (list, tuple)) or len(values) > limit:
         raise ValidationError(f"{field} must be a list of at most {limit} items", {field: ["invalid"]})
-    return [text(v, field, limit=1000) or "" for v in values]
+    return [text(v, field, limit=1000) for v in values]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 
 def dataclass_transcoding(cls: type) -> Transcoding:
@@ -24,6 +24,6 @@ def dataclass_transcoding(cls: type) -> Transcoding:
     return _Transcoding()
 
 
-def register_state_transcodings(transcoder: Transcoder, classes: tuple[type, ...]) -> None:
+def register_state_transcodings(transcoder: JSONTranscoder, classes: tuple[type, ...]) -> None:
     for cls in classes:
         transcoder.register(dataclass_transcoding(cls))

@@ -7,7 +7,8 @@ recording clock, so every run records the same events with the same hashes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -79,7 +80,7 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
 
 def recorded_at(day: date) -> datetime:
     """The story is recorded as it happens: at 17:00 UTC on each event's date."""
-    return datetime.combine(day, time(17, 0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(17, 0), tzinfo=UTC)
 
 
 def run_story(
@@ -88,13 +89,12 @@ def run_story(
     contract_id: UUID = DEMO_CONTRACT_ID,
     on_step: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> UUID:
-    with clock.fixed_clock(lambda: recorded_at(CONTRACT_TERMS["occurred_on"])):
+    with clock.fixed_clock(partial(recorded_at, CONTRACT_TERMS["occurred_on"])):
         app.sign_contract(account_id, f"story-{contract_id}-sign", contract_id=contract_id, **CONTRACT_TERMS)
     if on_step:
         on_step("sign_contract", CONTRACT_TERMS)
     for index, (command, args) in enumerate(STEPS):
-        moment = recorded_at(args["occurred_on"])
-        with clock.fixed_clock(lambda moment=moment: moment):
+        with clock.fixed_clock(partial(recorded_at, args["occurred_on"])):
             app.execute(account_id, contract_id, command, args, idempotency_key=f"story-{contract_id}-{index}")
         if on_step:
             on_step(command, args)

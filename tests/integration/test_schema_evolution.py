@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -15,7 +15,7 @@ from tests.factories import terms
 def store_v1_communication(app: LedgerApplication, contract_id: UUID) -> None:
     """Write a CommunicationLogged exactly as version 1 of the class stored it: no ``counterpart`` field."""
     head = app.get_contract("acct", contract_id).chain_head
-    recorded = datetime(2026, 2, 1, 9, 30, tzinfo=timezone.utc)
+    recorded = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
     payload = {"direction": "inbound", "channel": "phone", "summary": "Client promised to pay Friday",
                "attachment_hashes": []}
     link = event_hash(contract_id=str(contract_id), version=2, event_type="CommunicationLogged", payload=payload,
