@@ -1,0 +1,124 @@
+"""Building blocks shared by the command and response schemas.
+
+Every schema refuses unknown fields (``RAISE``) and puts a limit on every
+string and list, matching the limits the domain enforces again behind it.
+Money is ``{"amount": <int minor units>, "currency": <ISO 4217>}``: the amount
+must be a JSON integer (a float, a string or a boolean is refused).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from ledger.money import AMOUNT_MAX, CURRENCIES
+from ledger.terms import CLIENT_KINDS, DUE_RULES, LATE_PAYMENT_KINDS, LICENCE_KINDS, MILESTONES_MAX, TEXT_MAX
+
+HASHES_MAX = 50
+LINKS_MAX = 50
+INVOICE_NUMBERS_MAX = 100
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error; optional fields given as ``null`` are dropped, so they mean "absent"."""
+
+    class Meta:
+        unknown = RAISE
+
+    @post_load
+    def drop_nulls(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if value is not None}
+
+
+def text(limit: int = TEXT_MAX, *, required: bool = True, **kwargs: Any) -> fields.String:
+    """A non-empty string of at most ``limit`` characters; optional ones may be ``null``."""
+    return fields.String(
+        required=required, allow_none=not required, validate=validate.Length(1, limit), **kwargs
+    )
+
+
+def day(*, required: bool = True) -> fields.Date:
+    return fields.Date(required=required, allow_none=not required, metadata={"description": "YYYY-MM-DD"})
+
+
+def sha256(*, required: bool = False) -> fields.String:
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=validate.Regexp(SHA256_PATTERN, error="must be 64 lowercase hex digits"),
+        metadata={"description": "SHA-256 hex digest"},
+    )
+
+
+def sha256_list() -> fields.List:
+    return fields.List(sha256(required=True), allow_none=True, validate=validate.Length(max=HASHES_MAX))
+
+
+def text_list(limit: int, item_limit: int, *, required: bool = False) -> fields.List:
+    return fields.List(
+        text(item_limit), required=required, allow_none=not required, validate=validate.Length(max=limit)
+    )
+
+
+def choice(options: tuple[str, ...] | list[str], *, required: bool = True, **kwargs: Any) -> fields.String:
+    return fields.String(required=required, allow_none=not required, validate=validate.OneOf(options), **kwargs)
+
+
+class MoneySchema(StrictSchema):
+    """An amount in integer minor units of an ISO 4217 currency: GBP 1,500.00 is 150000."""
+
+    amount = fields.Integer(strict=True, required=True, validate=validate.Range(0, AMOUNT_MAX))
+    currency = choice(sorted(CURRENCIES))
+
+
+def money(*, required: bool = True) -> fields.Nested:
+    return fields.Nested(MoneySchema, required=required, allow_none=not required)
+
+
+class PartySchema(StrictSchema):
+    name = text(200)
+    email = fields.Email(required=True, validate=validate.Length(3, 320))
+    address = text(500, required=False)
+    kind = choice(CLIENT_KINDS, required=False)
+    company_number = text(40, required=False)
+
+
+class MilestoneSchema(StrictSchema):
+    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
+    title = text(200)
+    amount = money()
+    due = choice(DUE_RULES, required=False)
+    due_date = day(required=False)
+
+
+def milestone_list() -> fields.List:
+    return fields.List(fields.Nested(MilestoneSchema), required=True, validate=validate.Length(1, MILESTONES_MAX))
+
+
+class LatePaymentSchema(StrictSchema):
+    kind = choice(LATE_PAYMENT_KINDS)
+    annual_rate_percent = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{1,3}(\.\d{1,4})?$", error="a percentage such as 8.00"),
+        metadata={"description": "contractual annual rate, a decimal string such as \"8.00\""},
+    )
+
+
+class ReminderPolicySchema(StrictSchema):
+    offsets_days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(0, 365)), required=True, validate=validate.Length(1, 10)
+    )
+
+
+class LicenceTermsSchema(StrictSchema):
+    kind = choice(LICENCE_KINDS)
+    months = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 120))
+    perpetual_on_final_payment = fields.Boolean(allow_none=True, truthy={True}, falsy={False})
+
+
+class InvoiceLineSchema(StrictSchema):
+    description = text(500)
+    amount = money()
