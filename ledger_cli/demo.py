@@ -8,11 +8,15 @@ from typing import Any
 
 import click
 
+from ledger.app import LedgerApplication
 from ledger.money import format_minor
 from ledger.store import StoreConfig
 from ledger_cli.context import default_account, open_app
 from ledger_cli.render import statement_text, summary_text
+from ledger_cli.reports import aging_text, reminders_text
 from ledger_cli.story import AS_OF, run_story
+from projections.queries import aging, position, reminders_due
+from projections.runner import Runner
 
 DEMO_FILE = "ledger-demo.db"
 
@@ -54,5 +58,19 @@ def demo() -> None:
     result = app.verify(account, contract_id)
     click.echo(f"Fingerprint: {result.fingerprint} (version {result.version})")
     click.echo(f"verify: {'OK' if result.ok else 'BROKEN at version ' + str(result.broken_version)}")
+    show_read_models(app, url)
     click.echo(f"\nLook further:  LEDGER_DATABASE_URL={url} ledger events {contract_id}")
 
+
+def show_read_models(app: LedgerApplication, url: str) -> None:
+    """Catch the read models up with the log, then print the aging report and the reminders due."""
+    runner = Runner(StoreConfig(url), app=app)
+    try:
+        runner.catch_up()
+        as_of, account = AS_OF.isoformat(), default_account()
+        click.echo(f"\nAging as of {as_of} (read model at position {position(runner.db, ['aging'])})")
+        click.echo(aging_text(aging(runner.db, account, as_of)))
+        click.echo(f"\nReminders due as of {as_of}")
+        click.echo(reminders_text(reminders_due(runner.db, account, as_of)))
+    finally:
+        runner.db.close()

@@ -10,6 +10,7 @@ import click
 from ledger.errors import LedgerError
 from ledger_cli.context import default_account, fail, open_app
 from ledger_cli.demo import demo
+from ledger_cli.project import project
 
 
 @click.group()
@@ -18,6 +19,7 @@ def cli() -> None:
 
 
 cli.add_command(demo)
+cli.add_command(project)
 
 
 @cli.command()

@@ -1,0 +1,66 @@
+"""``ledger project``: run, rebuild or inspect the read models from the notification log."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from ledger.store import config_from_environ
+from projections.models import READ_MODELS
+from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
+
+
+@click.command()
+@click.argument("names", nargs=-1, type=click.Choice(sorted(READ_MODELS)))
+@click.option("--rebuild", "rebuild_name", type=click.Choice(sorted(READ_MODELS)), default=None,
+              help="Drop this read model and rebuild it from the whole log, with a progress bar.")
+@click.option("--status", "show_status", is_flag=True, help="Show each read model's position and lag, then exit.")
+@click.option("--exit-when-caught-up", is_flag=True, help="Catch up once and exit instead of polling forever.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=BATCH_SIZE, show_default=True,
+              help="Notifications applied per transaction.")
+def project(names: tuple[str, ...], rebuild_name: str | None, show_status: bool, exit_when_caught_up: bool,
+            batch_size: int) -> None:
+    """Run read models (all, or NAMES) from the event store's notification log, in batches per transaction."""
+    runner = Runner(config_from_environ(), list(names) or None, batch_size=batch_size)
+    try:
+        if show_status:
+            print_status(runner.status())
+        elif rebuild_name:
+            rebuild(runner, rebuild_name)
+        elif exit_when_caught_up:
+            click.echo(f"applied {runner.catch_up()} contract events")
+        else:
+            run(runner)
+    finally:
+        runner.close()
+
+
+def print_status(rows: list[dict[str, Any]]) -> None:
+    click.echo(f"{'read model':<12} {'position':>10} {'head':>10} {'lag':>8} {'events':>10}  updated")
+    for row in rows:
+        click.echo(f"{row['projection']:<12} {row['position']:>10} {row['head']:>10} {row['lag']:>8} "
+                   f"{row['events_applied']:>10}  {row['updated_at'] or '-'}")
+
+
+def rebuild(runner: Runner, name: str) -> None:
+    head = runner.source.head()
+    started = time.perf_counter()
+    with tqdm(total=head, unit="event", unit_scale=True, desc=f"rebuild {name}", dynamic_ncols=True) as bar:
+        applied = runner.rebuild(name, on_batch=lambda read, _applied: bar.update(read))
+    elapsed = time.perf_counter() - started
+    rate = applied / elapsed if elapsed > 0 else 0.0
+    click.echo(f"rebuilt {name}: {applied} contract events from {head} notifications in {elapsed:.2f} s "
+               f"= {rate:,.0f} events/s")
+
+
+def run(runner: Runner) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"projecting {', '.join(runner.names)} (poll every {POLL_INTERVAL_S} s; Ctrl-C to stop)")
+    runner.run_forever(stop)
