@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
 from eventsourcing.utils import Environment
 
+from ledger import accounts
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
 from ledger.contract import ENVELOPE, Contract
 from ledger.errors import (
@@ -153,6 +154,19 @@ class LedgerApplication(Application[UUID]):
             self.recorder.max_notification_id()
         except (OperationalError, InterfaceError, Exception) as error:
             raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error
+
+    # -- accounts and API keys (see ledger.accounts) ----------------------------
+    def create_account(self, name: str, account_id: str | None = None) -> str:
+        return str(self.guarded(accounts.create_account, self, name, account_id))
+
+    def create_api_key(self, account_id: str) -> str:
+        """A new key for the account, returned once: only its hash is stored."""
+        return str(self.guarded(accounts.create_api_key, self, account_id))
+
+    def authenticate(self, key: str) -> str | None:
+        """The account id the key belongs to, or None."""
+        account_id: str | None = self.guarded(accounts.authenticate, self, key)
+        return account_id
 
     # -- writes ---------------------------------------------------------------
     def sign_contract(
