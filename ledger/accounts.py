@@ -101,7 +101,7 @@ def authenticate(app: Application[UUID], key: str) -> str | None:
     if not isinstance(key, str) or not 1 <= len(key) <= KEY_LENGTH_MAX:
         return None
     try:
-        record = app.repository.get(api_key_aggregate_id(hash_key(key)))
+        record: Aggregate = app.repository.get(api_key_aggregate_id(hash_key(key)))
     except AggregateNotFoundError:
         return None
     return record.account_id if isinstance(record, ApiKey) else None
