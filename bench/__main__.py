@@ -1,0 +1,23 @@
+"""Run every benchmark module in bench/ (``make bench``)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+SKIP = {"common", "__main__"}
+
+
+def main() -> int:
+    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name not in SKIP)
+    chosen = sys.argv[1:] or names
+    for name in chosen:
+        print(f"\n=== bench.{name} ===")
+        importlib.import_module(f"bench.{name}").main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
