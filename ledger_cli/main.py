@@ -10,6 +10,7 @@ import click
 from ledger.errors import LedgerError
 from ledger_cli.context import default_account, fail, open_app
 from ledger_cli.demo import demo
+from ledger_cli.kafka import consume, dev, relay
 from ledger_cli.project import project
 
 
@@ -19,6 +20,9 @@ def cli() -> None:
 
 
 cli.add_command(demo)
+cli.add_command(consume)
+cli.add_command(relay)
+cli.add_command(dev)
 cli.add_command(project)
 
 

@@ -14,7 +14,7 @@ import pytest
 from ledger.app import LedgerApplication
 from ledger.store import StoreConfig
 from tests import pg
-from tests.kafka import kafka_broker  # noqa: F401 - the session's Tansu broker fixture
+from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -80,6 +80,12 @@ def command(message_id: str, account_id: str, type_: str, contract_id: Any, payl
 
 def read_topic(settings: KafkaSettings, topic: str, count: int, timeout_s: float = 60.0) -> list[ConsumerRecord]:
     """Every record of a topic from the beginning, once ``count`` have arrived (no group, no end offsets)."""
+    return read_until(settings, topic, lambda records: len(records) >= count, timeout_s)
+
+
+def read_until(settings: KafkaSettings, topic: str, done: Callable[[list[ConsumerRecord]], bool],
+               timeout_s: float = 60.0) -> list[ConsumerRecord]:
+    """Records of a topic from the beginning until ``done(records)`` or the timeout."""
     consumer = KafkaConsumer(**settings.common(), enable_auto_commit=False, auto_offset_reset="earliest")
     try:
         partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
@@ -87,7 +93,7 @@ def read_topic(settings: KafkaSettings, topic: str, count: int, timeout_s: float
         consumer.seek_to_beginning(*partitions)
         records: list[ConsumerRecord] = []
         deadline = time.monotonic() + timeout_s
-        while len(records) < count and time.monotonic() < deadline:
+        while not done(records) and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=200).values():
                 records.extend(batch)
         return records

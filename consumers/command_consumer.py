@@ -1,0 +1,146 @@
+"""``ledger consume``: the consumer group on ``ledger.commands``.
+
+Guarantees:
+1. An offset is committed only after every message before it in its partition
+   was recorded (or replayed) in the event store, or dead-lettered with the
+   dead-letter produce acknowledged by the broker.
+2. A transient store failure (``StoreUnavailable``) is never dead-lettered:
+   the partition is rewound to the failed message and retried after a bounded,
+   growing pause; nothing after it is committed meanwhile.
+3. Redelivery after a crash is harmless: ``message_id`` is the idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.backoff import Backoff
+from consumers.commands import CommandHandler
+from consumers.dead_letters import DeadLetter, dead_letter_record
+from consumers.settings import KafkaSettings
+from ledger.app import LedgerApplication
+from ledger.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+BATCH_MAX = 200
+POLL_TIMEOUT_MS = 500
+ACK_TIMEOUT_S = 15.0
+COMMIT_TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Counts:
+    applied: int = 0
+    replayed: int = 0
+    dead_lettered: int = 0
+    retried: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)
+
+
+class Rewind(Exception):
+    """Raised inside a batch to stop it and re-read from the first unfinished message."""
+
+
+class CommandConsumer:
+    def __init__(self, app: LedgerApplication, settings: KafkaSettings, schemas: Mapping[str, Any],
+                 *, batch_max: int = BATCH_MAX, backoff: Backoff | None = None) -> None:
+        self.handler = CommandHandler(app, schemas)
+        self.settings = settings
+        self.batch_max = batch_max
+        self.backoff = backoff or Backoff()
+        self.counts = Counts()
+        self.consumer: KafkaConsumer  # opened by run()
+        self.producer: KafkaProducer
+
+    def run(self, stop: threading.Event) -> Counts:
+        """Consume until ``stop`` is set; close the clients on the way out."""
+        self.settings.ensure_topics(self.settings.commands_topic, self.settings.dlq_topic)
+        self.consumer = self.settings.consumer(self.settings.consumer_group, self.settings.commands_topic,
+                                               max_poll_records=self.batch_max)
+        self.producer = self.settings.producer()
+        log.info("consuming %s as group %s", self.settings.commands_topic, self.settings.consumer_group)
+        try:
+            while not stop.is_set():
+                self.poll_once(stop)
+        finally:
+            self.consumer.close(autocommit=False)
+            self.producer.close(timeout=5)
+        return self.counts
+
+    def poll_once(self, stop: threading.Event) -> None:
+        batch = self.consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+        done: dict[TopicPartition, int] = {}
+        try:
+            for partition, records in batch.items():
+                for record in records:
+                    self.process(record)
+                    done[partition] = record.offset + 1
+        except Rewind:
+            self.rewind(batch, done)
+            self.commit(done)
+            self.backoff.pause(stop)
+            return
+        self.commit(done)
+        self.backoff.reset()
+
+    def process(self, record: ConsumerRecord) -> None:
+        try:
+            result = self.handler.handle(record.value)
+        except StoreUnavailable as error:
+            self.counts.retried += 1
+            log.warning("store unavailable at %s/%s@%s, will retry: %s", record.topic, record.partition,
+                        record.offset, error)
+            raise Rewind from error
+        except DeadLetter as dead:
+            self.dead_letter(dead, record)
+            return
+        if result.replayed:
+            self.counts.replayed += 1
+        else:
+            self.counts.applied += 1
+
+    def dead_letter(self, dead: DeadLetter, record: ConsumerRecord) -> None:
+        letter = dead_letter_record(dead, record)
+        try:
+            future = self.producer.send(self.settings.dlq_topic, key=letter.key, value=letter.value,
+                                        headers=letter.headers)
+            future.get(timeout=ACK_TIMEOUT_S)
+        except KafkaError as error:
+            log.warning("dead-letter produce failed, will retry: %s", error)
+            self.producer = self.renewed_producer()
+            raise Rewind from error
+        self.counts.dead_lettered += 1
+        self.counts.by_code[dead.code] = self.counts.by_code.get(dead.code, 0) + 1
+        log.info("dead-lettered %s/%s@%s: %s %s", record.topic, record.partition, record.offset, dead.code,
+                 dead.message)
+
+    def renewed_producer(self) -> KafkaProducer:
+        """A broker restart breaks an idempotent producer for good (UnknownProducerIdError): start afresh."""
+        self.producer.close(timeout=0)
+        return self.settings.producer()
+
+    def rewind(self, batch: dict[TopicPartition, list[ConsumerRecord]], done: dict[TopicPartition, int]) -> None:
+        for partition, records in batch.items():
+            first_unfinished = done.get(partition, records[0].offset)
+            if first_unfinished <= records[-1].offset:
+                self.consumer.seek(partition, first_unfinished)
+
+    def commit(self, done: dict[TopicPartition, int]) -> None:
+        if not done:
+            return
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in done.items()}
+        try:
+            self.consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
+        except KafkaError as error:
+            # Not fatal: the work is recorded; a later commit covers it, or a redelivery replays idempotently.
+            log.warning("offset commit failed: %s", error)
+

@@ -1,0 +1,108 @@
+"""Inbound command messages: envelope -> schema -> one application call.
+
+The envelope is ``{message_id, account_id, type, contract_id, payload}``;
+``type`` is ``sign_contract`` or a key of ``ledger.app.COMMANDS``; the payload
+is loaded with the same marshmallow schema the HTTP API uses for that command,
+and ``message_id`` is the idempotency key. Anything refused raises
+``DeadLetter``; ``StoreUnavailable`` propagates so the caller retries it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+import marshmallow
+from marshmallow import fields, validate
+
+from consumers.dead_letters import DeadLetter, from_ledger_error
+from ledger.app import COMMANDS, CommandResult, LedgerApplication
+from ledger.errors import LedgerError, StoreUnavailable
+
+SIGN_CONTRACT = "sign_contract"
+COMMAND_TYPES = frozenset({SIGN_CONTRACT, *COMMANDS})
+VALUE_BYTES_MAX = 1_000_000
+
+
+class EnvelopeSchema(marshmallow.Schema):
+    class Meta:
+        unknown = marshmallow.EXCLUDE  # producers may add fields (sent_at, trace ids) without breaking us
+
+    message_id = fields.String(required=True, validate=validate.Length(1, 200))
+    account_id = fields.String(required=True, validate=validate.Length(1, 100))
+    type = fields.String(required=True, validate=validate.Length(1, 100))
+    contract_id = fields.UUID(load_default=None)
+    payload = fields.Dict(keys=fields.String(), required=True)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    message_id: str
+    account_id: str
+    type: str
+    contract_id: UUID | None
+    payload: dict[str, Any]
+
+
+def parse_envelope(value: bytes | None) -> Envelope:
+    """Decode and check the envelope; raise DeadLetter with the first problem found."""
+    if value is None or len(value) > VALUE_BYTES_MAX:
+        raise DeadLetter("invalid_json", "the value is empty or larger than 1 MB")
+    try:
+        document = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DeadLetter("invalid_json", f"the value is not UTF-8 JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise DeadLetter("invalid_envelope", "the envelope must be a JSON object")
+    try:
+        loaded = EnvelopeSchema().load(document)
+    except marshmallow.ValidationError as error:
+        raise DeadLetter("invalid_envelope", "the envelope is malformed", {"errors": error.messages}) from error
+    envelope = Envelope(**loaded)
+    if envelope.type not in COMMAND_TYPES:
+        raise DeadLetter("unknown_type", f"unknown command type {envelope.type!r}", {"type": envelope.type})
+    if envelope.contract_id is None and envelope.type != SIGN_CONTRACT:
+        raise DeadLetter("invalid_envelope", f"{envelope.type} needs a contract_id",
+                         {"errors": {"contract_id": ["required"]}})
+    return envelope
+
+
+class CommandHandler:
+    """Turns one message value into one application call (thin: no business rules here)."""
+
+    def __init__(self, app: LedgerApplication, schemas: Mapping[str, Any]) -> None:
+        self.app = app
+        self.schemas = schemas
+
+    def handle(self, value: bytes | None) -> CommandResult:
+        envelope = parse_envelope(value)
+        args = self.load_payload(envelope)
+        try:
+            return self.call(envelope, args)
+        except StoreUnavailable:
+            raise
+        except LedgerError as error:
+            raise from_ledger_error(error) from error
+
+    def load_payload(self, envelope: Envelope) -> dict[str, Any]:
+        entry = self.schemas.get(envelope.type)
+        if entry is None:
+            raise DeadLetter("unknown_type", f"no schema for command type {envelope.type!r}", {"type": envelope.type})
+        schema = entry() if isinstance(entry, type) else entry
+        try:
+            loaded: dict[str, Any] = schema.load(envelope.payload)
+        except marshmallow.ValidationError as error:
+            raise DeadLetter("validation_error", "the payload does not match the command's schema",
+                             {"errors": error.messages}) from error
+        return loaded
+
+    def call(self, envelope: Envelope, args: dict[str, Any]) -> CommandResult:
+        if envelope.type == SIGN_CONTRACT:
+            return self.app.sign_contract(envelope.account_id, envelope.message_id,
+                                          contract_id=envelope.contract_id, **args)
+        contract_id = cast(UUID, envelope.contract_id)  # parse_envelope refused a missing one
+        return self.app.execute(envelope.account_id, contract_id, envelope.type, args,
+                                idempotency_key=envelope.message_id)

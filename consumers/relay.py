@@ -1,0 +1,135 @@
+"""``ledger relay``: publishes every contract event to ``ledger.events``.
+
+It follows the event store's notification log from its saved position, in
+pages; each page's contract events are produced (key = contract id, value = the
+``events.jsonl`` line, headers ``event_type``, ``schema_version``, ``hash``,
+``account_id``) and only when the broker has acknowledged all of them is the
+position moved past the page, in the relay's own table in the same database.
+
+Guarantees:
+1. No gap: an event's position is saved only after its publish is acknowledged.
+2. Per-contract log order: one producer, one partition per key, idempotent
+   producer (retries do not reorder).
+3. A crash publishes the unsaved page again: duplicates carry the same
+   contract id, version and hash, so consumers drop them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import Notification
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.backoff import Backoff
+from consumers.settings import KafkaSettings
+from ledger.app import LedgerApplication, is_contract_topic
+from ledger.chain import ChainRecord
+from ledger.errors import StoreUnavailable
+from projections.db import Database
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 500
+IDLE_WAIT_S = 0.2
+ACK_TIMEOUT_S = 30.0
+ACCOUNTS_CACHED_MAX = 100_000
+POSITION_DDL = "CREATE TABLE IF NOT EXISTS kafka_relay_position (name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
+TRANSIENT = (StoreUnavailable, KafkaError, sqlite3.Error, psycopg.Error)
+
+
+class RelayPosition:
+    """The last notification id whose event the broker acknowledged, per relay name."""
+
+    def __init__(self, db: Database, name: str) -> None:
+        self.db = db
+        self.name = name
+        db.execute(POSITION_DDL)
+
+    def get(self) -> int:
+        row = self.db.fetchone("SELECT notification_id FROM kafka_relay_position WHERE name = ?", (self.name,))
+        return int(row[0]) if row else 0
+
+    def set(self, notification_id: int) -> None:
+        with self.db.transaction():
+            self.db.execute("DELETE FROM kafka_relay_position WHERE name = ?", (self.name,))
+            self.db.execute("INSERT INTO kafka_relay_position VALUES (?, ?)", (self.name, notification_id))
+
+
+def event_message(record: ChainRecord, account_id: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of one event on ``ledger.events``."""
+    value = json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    headers = [("event_type", record.event_type), ("schema_version", str(record.schema_version)),
+               ("hash", record.hash), ("account_id", account_id)]
+    return record.contract_id.encode(), value, [(k, v.encode("utf-8")) for k, v in headers]
+
+
+class EventRelay:
+    def __init__(self, app: LedgerApplication, settings: KafkaSettings, db: Database, *,
+                 name: str | None = None, page_size: int = PAGE_SIZE, backoff: Backoff | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.position = RelayPosition(db, name or settings.events_topic)
+        self.page_size = page_size
+        self.backoff = backoff or Backoff()
+        self.accounts: dict[str, str] = {}
+        self.published = 0
+        self.producer: KafkaProducer  # opened by run()
+
+    def run(self, stop: threading.Event) -> int:
+        """Relay until ``stop`` is set; returns the number of events published."""
+        self.settings.ensure_topics(self.settings.events_topic)
+        self.producer = self.settings.producer()
+        try:
+            while not stop.is_set():
+                self.step(stop)
+        finally:
+            self.producer.close(timeout=5)
+        return self.published
+
+    def step(self, stop: threading.Event) -> None:
+        try:
+            relayed = self.relay_page()
+        except TRANSIENT as error:
+            log.warning("relay paused (%s): %s", type(error).__name__, error)
+            if isinstance(error, KafkaError):
+                self.producer.close(timeout=0)
+                self.producer = self.settings.producer()  # a broker restart breaks an idempotent producer
+            self.backoff.pause(stop)
+            return
+        self.backoff.reset()
+        if relayed == 0:
+            stop.wait(IDLE_WAIT_S)
+
+    def relay_page(self) -> int:
+        """Publish the next page of the log; return how many notifications it held."""
+        start = self.position.get() + 1
+        page: Sequence[Notification] = self.app.guarded(self.app.recorder.select_notifications, start, self.page_size)
+        if not page:
+            return 0
+        futures = []
+        for notification in page:
+            if is_contract_topic(notification.topic):
+                key, value, headers = event_message(self.app.chain_record(notification), self.account_of(notification))
+                futures.append(self.producer.send(self.settings.events_topic, key=key, value=value, headers=headers))
+        self.producer.flush(timeout=ACK_TIMEOUT_S)
+        for future in futures:
+            future.get(timeout=ACK_TIMEOUT_S)  # raises the delivery error, if any
+        self.position.set(page[-1].id)
+        self.published += len(futures)
+        return len(page)
+
+    def account_of(self, notification: Notification) -> str:
+        contract_id = str(notification.originator_id)
+        if contract_id not in self.accounts:
+            if len(self.accounts) >= ACCOUNTS_CACHED_MAX:
+                self.accounts.clear()
+            first = self.app.guarded(self.app.recorder.select_events, UUID(contract_id), lte=1)
+            self.accounts[contract_id] = str(self.app.decode_state(first[0]).get("account_id", ""))
+        return self.accounts[contract_id]
