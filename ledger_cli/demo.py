@@ -33,7 +33,8 @@ NARRATION = {
 
 def narrate(command: str, args: dict[str, Any]) -> None:
     day = args["occurred_on"].isoformat()
-    click.echo(f"  {day}  {NARRATION[command].format(**args)}")
+    readable = {k: v.replace("_", " ") if isinstance(v, str) else v for k, v in args.items()}
+    click.echo(f"  {day}  {NARRATION[command].format(**readable)}")
 
 
 @click.command()

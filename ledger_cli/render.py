@@ -41,7 +41,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         table(
             ["key", "title", "amount", "status", "delivered", "accepted", "invoice"],
             [
-                [m["key"], m["title"], amount(m["amount"]), m["status"], m["delivered_on"] or "-", m["accepted_on"] or "-",
+                [m["key"], m["title"], amount(m["amount"]), milestone_status(m), m["delivered_on"] or "-", m["accepted_on"] or "-",
                  m["invoice_number"] or "-"]
                 for m in summary["milestones"]
             ],
@@ -53,7 +53,7 @@ def summary_text(summary: dict[str, Any]) -> str:
             ["number", "issued", "due", "amount", "outstanding", "state", "days late", "reminders sent"],
             [
                 [i["number"], i["issued_on"], i["due_on"], amount(i["amount"]), amount(i["outstanding"]), i["state"],
-                 str(i["days_overdue"]), ", ".join(f"{r['stage']} {r['on']}" for r in i["reminders"]) or "-"]
+                 str(i["days_overdue"]), ", ".join(f"{r['stage'].replace('_', ' ')} {r['on']}" for r in i["reminders"]) or "-"]
                 for i in summary["invoices"]
             ],
             right={3, 4, 6},
@@ -66,6 +66,12 @@ def summary_text(summary: dict[str, Any]) -> str:
     ]
     del cur
     return "\n".join(lines)
+
+
+def milestone_status(milestone: dict[str, Any]) -> str:
+    if milestone["due"] == "on_signing" and milestone["status"] == "pending":
+        return "due on signing"
+    return str(milestone["status"])
 
 
 def statement_text(statement: dict[str, Any]) -> str:
