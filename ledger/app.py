@@ -28,11 +28,13 @@ from ledger import accounts
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
 from ledger.contract import ENVELOPE, Contract
 from ledger.errors import (
+    AlreadyExists,
     ConfigurationError,
     ContractClosed,
     ContractNotFound,
     DuplicateInvoiceNumber,
     IdempotencyConflict,
+    LedgerError,
     StoreUnavailable,
     ValidationError,
     VersionConflict,
@@ -176,13 +178,18 @@ class LedgerApplication(Application[UUID]):
         new_id = contract_id or uuid4()
         digest = command_digest("sign_contract", str(contract_id) if contract_id else None, terms)
         for _ in range(RETRIES_MAX):
-            replay = self.replay(account_id, idempotency_key, digest)
-            if replay:
-                return replay
-            contract = Contract.sign(contract_id=new_id, account_id=account_id, **terms)
+            try:
+                contract = Contract.sign(contract_id=new_id, account_id=account_id, **terms)
+            except LedgerError:
+                raise  # nothing to replay: a first signing refused, or its retry refused the same way
             result = self.save_command(contract, account_id, idempotency_key, digest, [])
             if result:
                 return result
+            replay = self.replay(account_id, idempotency_key, digest)
+            if replay:
+                return replay
+            if new_id in self.repository:
+                raise AlreadyExists(f"a contract with id {new_id} already exists", contract_id=str(new_id))
         raise VersionConflict("could not record the contract after repeated conflicts")
 
     def execute(
@@ -195,32 +202,50 @@ class LedgerApplication(Application[UUID]):
         idempotency_key: str,
         expected_version: int | None = None,
     ) -> CommandResult:
-        """Run one command on one contract, exactly once per idempotency key."""
+        """Run one command on one contract, exactly once per idempotency key.
+
+        The idempotency record is only read when something goes wrong (a refusal or a
+        save conflict): a first-time command costs one load and one save.
+        """
         self.check_key(idempotency_key)
         method = COMMANDS.get(command)
         if method is None:
             raise ValidationError(f"unknown command {command!r}", {"type": ["unknown command"]})
         digest = command_digest(command, str(contract_id), args)
         for _ in range(RETRIES_MAX):
-            replay = self.replay(account_id, idempotency_key, digest)
-            if replay:
-                return replay
-            contract = self.get_contract(account_id, contract_id)
-            if expected_version is not None and contract.version != expected_version:
-                raise VersionConflict(
-                    f"the contract is at version {contract.version}, not {expected_version}",
-                    current_version=contract.version,
-                )
-            if contract.closed_on is not None:
-                raise ContractClosed("the contract is closed; nothing more can be recorded")
-            call_args, extra = dict(args), []
-            if command == "issue_invoice":
-                extra = self.claim_invoice_number(account_id, contract, call_args)
-            getattr(contract, method)(**call_args)
+            try:
+                contract, extra = self.run_command(account_id, contract_id, method, args, expected_version)
+            except StoreUnavailable:
+                raise
+            except LedgerError:
+                replay = self.replay(account_id, idempotency_key, digest)
+                if replay:
+                    return replay  # the command was recorded before: its repeat is refused, its first result stands
+                raise
             result = self.save_command(contract, account_id, idempotency_key, digest, extra)
             if result:
                 return result
+            replay = self.replay(account_id, idempotency_key, digest)
+            if replay:
+                return replay
         raise VersionConflict("could not record the command after repeated conflicts")
+
+    def run_command(
+        self, account_id: str, contract_id: UUID | str, method: str, args: dict[str, Any], expected_version: int | None
+    ) -> tuple[Contract, list[Aggregate]]:
+        contract = self.get_contract(account_id, contract_id)
+        if expected_version is not None and contract.version != expected_version:
+            raise VersionConflict(
+                f"the contract is at version {contract.version}, not {expected_version}",
+                current_version=contract.version,
+            )
+        if contract.closed_on is not None:
+            raise ContractClosed("the contract is closed; nothing more can be recorded")
+        call_args, extra = dict(args), []
+        if method == "issue_invoice":
+            extra = self.claim_invoice_number(account_id, contract, call_args)
+        getattr(contract, method)(**call_args)
+        return contract, extra
 
     def check_key(self, key: str) -> None:
         if not isinstance(key, str) or not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:

@@ -190,3 +190,23 @@ def test_the_service_refuses_to_start_on_the_in_memory_store(sqlite_store: Store
 def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     with pytest.raises(errors.StoreUnavailable, match="cannot open"):
         LedgerApplication(StoreConfig("postgresql://postgres@127.0.0.1:9/nowhere"))
+
+
+def test_a_repeated_payment_returns_its_first_result_although_the_repeat_itself_would_be_refused(
+    app: LedgerApplication,
+) -> None:
+    contract_id = sign(app).contract_id
+    app.execute("acct", contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+                idempotency_key="inv")
+    args = {"occurred_on": date(2026, 1, 6), "payment_id": "bank-1", "amount": money(100_000)}
+    first = app.execute("acct", contract_id, "record_payment", args, idempotency_key="pay")
+    again = app.execute("acct", contract_id, "record_payment", args, idempotency_key="pay", expected_version=1)
+    assert again.replayed and again.version == first.version
+    assert app.get_contract("acct", contract_id).paid_total() == 100_000
+
+
+def test_signing_with_an_id_already_taken_is_refused(app: LedgerApplication) -> None:
+    contract_id = UUID(sign(app).contract_id)
+    with pytest.raises(errors.AlreadyExists):
+        app.sign_contract("acct", "another-key", contract_id=contract_id, **terms())
+    assert app.get_contract("acct", contract_id).version == 1
