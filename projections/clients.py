@@ -23,13 +23,12 @@ def client_behaviour(db: Database, account_id: str, as_of: str, client_key: str 
     only = " AND client_key = ?" if client_key else ""
     extra = [client_key] if client_key else []
     clients: dict[str, dict[str, Any]] = {}
-    for key, name in db.fetchall(
-        f"SELECT DISTINCT client_key, client_name FROM rm_client_invoices WHERE account_id = ?{only} "
-        f"UNION SELECT DISTINCT client_key, NULL FROM rm_client_promises WHERE account_id = ?{only}",
-        [account_id, *extra, account_id, *extra],
+    for key, name, count in db.fetchall(
+        "SELECT client_key, MIN(client_name), COUNT(*) FROM rm_client_contracts "
+        f"WHERE account_id = ?{only} GROUP BY client_key",
+        [account_id, *extra],
     ):
-        entry = clients.setdefault(key, empty(key))
-        entry["name"] = entry["name"] or name
+        clients[key] = {**empty(key), "name": name, "contracts": int(count)}
     add_paid(db, clients, account_id, only, extra)
     add_arrears(db, clients, account_id, as_of, only, extra)
     add_promises(db, clients, account_id, as_of, only, extra)
@@ -37,7 +36,7 @@ def client_behaviour(db: Database, account_id: str, as_of: str, client_key: str 
 
 
 def empty(key: str) -> dict[str, Any]:
-    return {"client_key": key, "name": None, "invoices_paid": 0, "average_days_late": None, "worst_days_late": None,
+    return {"client_key": key, "name": None, "contracts": 0, "invoices_paid": 0, "average_days_late": None, "worst_days_late": None,
             "share_paid_on_time": None, "arrears": [], "promises_kept": 0, "promises_broken": 0, "promises_pending": 0}
 
 

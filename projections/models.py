@@ -98,6 +98,8 @@ CLIENTS = ReadModel(
     "clients",
     "per client: invoices paid and how late, arrears, promises",
     (
+        Table("rm_client_contracts", "contract_id TEXT, account_id TEXT, client_key TEXT, client_name TEXT",
+              "contract_id", ("account_id, client_key",)),
         Table("rm_client_invoices",
               "contract_id TEXT, number TEXT, account_id TEXT, client_key TEXT, client_name TEXT, currency TEXT, "
               "due_on TEXT, settled_on TEXT, days_late INTEGER",

@@ -128,7 +128,7 @@ def client_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
         (cid, index, account, key, p["on"], p["promised_by"], p["amount"], promise_paid(contract, p))
         for index, p in enumerate(contract.promises)
     ]
-    return {"rm_client_invoices": invoices, "rm_client_entries": entry_rows(contract), "rm_client_promises": promises}
+    return {"rm_client_contracts": [(cid, account, key, client["name"])], "rm_client_invoices": invoices, "rm_client_entries": entry_rows(contract), "rm_client_promises": promises}
 
 
 def licence_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
