@@ -29,6 +29,7 @@ from consumers.dead_letters import DeadLetter, dead_letter_record
 from consumers.settings import KafkaSettings
 from ledger.app import LedgerApplication
 from ledger.errors import StoreUnavailable
+from schemas.commands import COMMAND_SCHEMAS
 
 log = logging.getLogger(__name__)
 BATCH_MAX = 200
@@ -51,7 +52,7 @@ class Rewind(Exception):
 
 
 class CommandConsumer:
-    def __init__(self, app: LedgerApplication, settings: KafkaSettings, schemas: Mapping[str, Any],
+    def __init__(self, app: LedgerApplication, settings: KafkaSettings, schemas: Mapping[str, Any] = COMMAND_SCHEMAS,
                  *, batch_max: int = BATCH_MAX, backoff: Backoff | None = None) -> None:
         self.handler = CommandHandler(app, schemas)
         self.settings = settings
@@ -59,21 +60,20 @@ class CommandConsumer:
         self.backoff = backoff or Backoff()
         self.counts = Counts()
         self.consumer: KafkaConsumer  # opened by run()
-        self.producer: KafkaProducer
+        self.producer: KafkaProducer | None = None  # opened on first dead letter, renewed after a broker failure
 
     def run(self, stop: threading.Event) -> Counts:
         """Consume until ``stop`` is set; close the clients on the way out."""
         self.settings.ensure_topics(self.settings.commands_topic, self.settings.dlq_topic)
         self.consumer = self.settings.consumer(self.settings.consumer_group, self.settings.commands_topic,
                                                max_poll_records=self.batch_max)
-        self.producer = self.settings.producer()
         log.info("consuming %s as group %s", self.settings.commands_topic, self.settings.consumer_group)
         try:
             while not stop.is_set():
                 self.poll_once(stop)
         finally:
             self.consumer.close(autocommit=False)
-            self.producer.close(timeout=5)
+            self.drop_producer(timeout_s=5)
         return self.counts
 
     def poll_once(self, stop: threading.Event) -> None:
@@ -111,22 +111,23 @@ class CommandConsumer:
     def dead_letter(self, dead: DeadLetter, record: ConsumerRecord) -> None:
         letter = dead_letter_record(dead, record)
         try:
+            self.producer = self.producer or self.settings.producer()
             future = self.producer.send(self.settings.dlq_topic, key=letter.key, value=letter.value,
                                         headers=letter.headers)
             future.get(timeout=ACK_TIMEOUT_S)
         except KafkaError as error:
             log.warning("dead-letter produce failed, will retry: %s", error)
-            self.producer = self.renewed_producer()
+            self.drop_producer()  # a broker restart breaks an idempotent producer for good
             raise Rewind from error
         self.counts.dead_lettered += 1
         self.counts.by_code[dead.code] = self.counts.by_code.get(dead.code, 0) + 1
         log.info("dead-lettered %s/%s@%s: %s %s", record.topic, record.partition, record.offset, dead.code,
                  dead.message)
 
-    def renewed_producer(self) -> KafkaProducer:
-        """A broker restart breaks an idempotent producer for good (UnknownProducerIdError): start afresh."""
-        self.producer.close(timeout=0)
-        return self.settings.producer()
+    def drop_producer(self, timeout_s: float = 0) -> None:
+        if self.producer is not None:
+            self.producer.close(timeout=timeout_s)
+            self.producer = None
 
     def rewind(self, batch: dict[TopicPartition, list[ConsumerRecord]], done: dict[TopicPartition, int]) -> None:
         for partition, records in batch.items():

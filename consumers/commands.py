@@ -2,7 +2,8 @@
 
 The envelope is ``{message_id, account_id, type, contract_id, payload}``;
 ``type`` is ``sign_contract`` or a key of ``ledger.app.COMMANDS``; the payload
-is loaded with the same marshmallow schema the HTTP API uses for that command,
+is loaded with the same marshmallow schema the HTTP API uses for that command
+(``schemas.commands.COMMAND_SCHEMAS``),
 and ``message_id`` is the idempotency key. Anything refused raises
 ``DeadLetter``; ``StoreUnavailable`` propagates so the caller retries it.
 """
@@ -21,6 +22,7 @@ from marshmallow import fields, validate
 from consumers.dead_letters import DeadLetter, from_ledger_error
 from ledger.app import COMMANDS, CommandResult, LedgerApplication
 from ledger.errors import LedgerError, StoreUnavailable
+from schemas.commands import COMMAND_SCHEMAS
 
 SIGN_CONTRACT = "sign_contract"
 COMMAND_TYPES = frozenset({SIGN_CONTRACT, *COMMANDS})
@@ -73,7 +75,7 @@ def parse_envelope(value: bytes | None) -> Envelope:
 class CommandHandler:
     """Turns one message value into one application call (thin: no business rules here)."""
 
-    def __init__(self, app: LedgerApplication, schemas: Mapping[str, Any]) -> None:
+    def __init__(self, app: LedgerApplication, schemas: Mapping[str, Any] = COMMAND_SCHEMAS) -> None:
         self.app = app
         self.schemas = schemas
 

@@ -16,6 +16,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -56,6 +57,15 @@ class RelayPosition:
         row = self.db.fetchone("SELECT notification_id FROM kafka_relay_position WHERE name = ?", (self.name,))
         return int(row[0]) if row else 0
 
+    def reopen(self) -> None:
+        """A new connection after the database went away (psycopg does not reconnect by itself)."""
+        with contextlib.suppress(sqlite3.Error, psycopg.Error):
+            self.db.close()
+        try:
+            self.db = Database(self.db.store)
+        except (sqlite3.Error, psycopg.Error) as error:
+            log.warning("relay position database still unavailable: %s", error)
+
     def set(self, notification_id: int) -> None:
         with self.db.transaction():
             self.db.execute("DELETE FROM kafka_relay_position WHERE name = ?", (self.name,))
@@ -80,18 +90,22 @@ class EventRelay:
         self.backoff = backoff or Backoff()
         self.accounts: dict[str, str] = {}
         self.published = 0
-        self.producer: KafkaProducer  # opened by run()
+        self.producer: KafkaProducer | None = None  # opened on first use, renewed after a broker failure
 
     def run(self, stop: threading.Event) -> int:
         """Relay until ``stop`` is set; returns the number of events published."""
         self.settings.ensure_topics(self.settings.events_topic)
-        self.producer = self.settings.producer()
         try:
             while not stop.is_set():
                 self.step(stop)
         finally:
-            self.producer.close(timeout=5)
+            self.drop_producer(timeout_s=5)
         return self.published
+
+    def drop_producer(self, timeout_s: float = 0) -> None:
+        if self.producer is not None:
+            self.producer.close(timeout=timeout_s)
+            self.producer = None
 
     def step(self, stop: threading.Event) -> None:
         try:
@@ -99,8 +113,9 @@ class EventRelay:
         except TRANSIENT as error:
             log.warning("relay paused (%s): %s", type(error).__name__, error)
             if isinstance(error, KafkaError):
-                self.producer.close(timeout=0)
-                self.producer = self.settings.producer()  # a broker restart breaks an idempotent producer
+                self.drop_producer()  # a broker restart breaks an idempotent producer for good
+            elif not isinstance(error, StoreUnavailable):
+                self.position.reopen()
             self.backoff.pause(stop)
             return
         self.backoff.reset()
@@ -113,12 +128,13 @@ class EventRelay:
         page: Sequence[Notification] = self.app.guarded(self.app.recorder.select_notifications, start, self.page_size)
         if not page:
             return 0
+        producer = self.producer = self.producer or self.settings.producer()
         futures = []
         for notification in page:
             if is_contract_topic(notification.topic):
                 key, value, headers = event_message(self.app.chain_record(notification), self.account_of(notification))
-                futures.append(self.producer.send(self.settings.events_topic, key=key, value=value, headers=headers))
-        self.producer.flush(timeout=ACK_TIMEOUT_S)
+                futures.append(producer.send(self.settings.events_topic, key=key, value=value, headers=headers))
+        producer.flush(timeout=ACK_TIMEOUT_S)
         for future in futures:
             future.get(timeout=ACK_TIMEOUT_S)  # raises the delivery error, if any
         self.position.set(page[-1].id)

@@ -56,12 +56,10 @@ def stop_on_signals() -> threading.Event:
 @click.option("--batch-max", default=BATCH_MAX, show_default=True, help="Most messages per poll.")
 def consume(batch_max: int, **options: str | None) -> None:
     """Consume command messages from Kafka; dead-letter what the ledger refuses."""
-    from schemas.commands import COMMAND_SCHEMAS  # the HTTP API's schemas: one meaning per command
-
     settings = KafkaSettings.from_environ(**options)
     stop = stop_on_signals()
     app = open_app(create_tables=False)
-    counts = CommandConsumer(app, settings, COMMAND_SCHEMAS, batch_max=batch_max).run(stop)
+    counts = CommandConsumer(app, settings, batch_max=batch_max).run(stop)
     click.echo(f"consume: stopped: {counts}", err=True)
 
 
