@@ -321,11 +321,16 @@ class LedgerApplication(Application[UUID]):
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
 
-    def summary(self, account_id: str, contract_id: UUID | str, as_of: date) -> dict[str, Any]:
-        return contract_summary(self.get_contract(account_id, contract_id), as_of.isoformat())
+    def summary(
+        self, account_id: str, contract_id: UUID | str, as_of: date, version: int | None = None
+    ) -> dict[str, Any]:
+        """The summary as of a date in the world; ``version`` reproduces it as the ledger knew it then."""
+        return contract_summary(self.get_contract(account_id, contract_id, version), as_of.isoformat())
 
-    def statement(self, account_id: str, contract_id: UUID | str, as_of: date) -> dict[str, Any]:
-        return statement(self.get_contract(account_id, contract_id), as_of.isoformat())
+    def statement(
+        self, account_id: str, contract_id: UUID | str, as_of: date, version: int | None = None
+    ) -> dict[str, Any]:
+        return statement(self.get_contract(account_id, contract_id, version), as_of.isoformat())
 
     def chain_records(self, contract_id: UUID) -> Iterator[ChainRecord]:
         """The contract's stored events, decoded without upcasting, as they were hashed."""

@@ -210,3 +210,12 @@ def test_signing_with_an_id_already_taken_is_refused(app: LedgerApplication) -> 
     with pytest.raises(errors.AlreadyExists):
         app.sign_contract("acct", "another-key", contract_id=contract_id, **terms())
     assert app.get_contract("acct", contract_id).version == 1
+
+
+def test_a_statement_can_be_reproduced_as_the_ledger_knew_it_at_an_earlier_version(app: LedgerApplication) -> None:
+    contract_id = run_story(app, "acct")
+    # Version 6: the second invoice is issued and its payment not yet recorded.
+    then = app.statement("acct", contract_id, AS_OF, version=6)
+    now = app.statement("acct", contract_id, AS_OF)
+    assert then["closing_balance"] == THIRD and then["version"] == 6
+    assert now["closing_balance"] == THIRD and len(now["lines"]) == 5 and len(then["lines"]) == 3
