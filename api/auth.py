@@ -1,0 +1,31 @@
+"""Bearer API keys: every route of a protected blueprint needs one; the account is ``g.account_id``.
+
+A missing or unknown key is 401. A valid key of another account never sees
+this account's contracts: the application answers "not found" (404), so a
+contract's existence is never revealed across accounts.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from api.edge import ledger
+from api.errors import Problem
+
+SECURITY_SCHEME = "bearerAuth"
+
+
+def authenticate_request() -> None:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    account = ledger().authenticate(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
+    if account is None:
+        raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
+                      headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
+    g.account_id = account
+
+
+def protect(blueprint: Blueprint) -> Blueprint:
+    """Require a valid key on every route of ``blueprint`` (and mark them secured in the OpenAPI document)."""
+    blueprint.before_request(authenticate_request)
+    blueprint.protected = True  # type: ignore[attr-defined]  # read by api.openapi
+    return blueprint

@@ -1,0 +1,87 @@
+"""Request and response helpers shared by the blueprints: the edge of every view.
+
+A view reads its input with these (JSON body, Idempotency-Key, If-Match,
+query), makes one application call, and answers with ``respond``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, cast
+
+from flask import Response, current_app, g, request
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+
+from api.errors import Problem
+from ledger.app import IDEMPOTENCY_KEY_MAX, LedgerApplication
+
+IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def ledger() -> LedgerApplication:
+    return cast(LedgerApplication, current_app.extensions["ledger"])
+
+
+def account_id() -> str:
+    return cast(str, g.account_id)
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON with sorted keys and no spaces: the same body always has the same bytes."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return Response(text, status=status, mimetype="application/json", headers=headers)
+
+
+def reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body() -> Any:
+    """The parsed body: 415 unless JSON, 413 over the limit (Werkzeug), 400 if it does not parse."""
+    if not request.is_json:
+        raise Problem(415, "unsupported_media_type", "send the body as application/json")
+    data = request.get_data(cache=True)
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise Problem(400, "malformed_json", f"the body is not valid UTF-8 JSON: {error}") from None
+
+
+def idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
+        raise Problem(
+            400, "idempotency_key_required", f"every POST needs an Idempotency-Key header of 1 to {IDEMPOTENCY_KEY_MAX} characters"
+        )
+    return key
+
+
+def expected_version() -> int | None:
+    """``If-Match: 3`` or ``If-Match: "3"`` (the ETag we send); absent means "any version"."""
+    value = request.headers.get("If-Match")
+    if value is None or value.strip() == "*":
+        return None
+    match = IF_MATCH.match(value.strip())
+    if match is None:
+        raise Problem(400, "invalid_if_match", 'If-Match must be a contract version, e.g. If-Match: "3"')
+    return int(match.group(1))
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    return cast(dict[str, Any], schema.load(request.args.to_dict()))
+
+
+def load_command(schema: Schema, body: Any, path: dict[str, str]) -> dict[str, Any]:
+    """Load a command: the body's fields plus the identifiers the URL carries (a Kafka message has them in its payload)."""
+    if not isinstance(body, dict):
+        raise SchemaError({"_schema": ["the body must be a JSON object"]})
+    doubled = sorted(set(body) & set(path))
+    if doubled:
+        raise SchemaError({name: ["given in the URL: leave it out of the body"] for name in doubled})
+    return cast(dict[str, Any], schema.load({**body, **path}))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,49 @@
+"""``create_app``: the Flask application factory (gunicorn runs ``api:create_app()`` in each worker).
+
+The LedgerApplication is built here, so each gunicorn worker builds its own
+after the fork (an application shared across a fork hangs on pooled sockets).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from api import commands, contracts, errors, metrics, service
+from api.config import settings
+from api.openapi import build_spec
+from ledger.app import LedgerApplication
+from ledger.store import StoreConfig
+
+# Every blueprint of the service, in one place. Add yours here (see api/__init__.py).
+BLUEPRINTS: list[Blueprint] = [
+    service.blueprint,
+    contracts.blueprint,
+    commands.blueprint,
+]
+
+
+def build_ledger(config: Mapping[str, Any]) -> LedgerApplication:
+    given = config.get("LEDGER_APPLICATION")
+    if isinstance(given, LedgerApplication):
+        return given  # tests and embedders may pass a ready application
+    return LedgerApplication(StoreConfig(config["DATABASE_URL"]), create_tables=config["CREATE_TABLES"])
+
+
+def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
+    """Defaults, then ``LEDGER_*`` environment variables, then ``config``, then ``overrides``."""
+    values = settings(os.environ, config, overrides)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(values)
+    app.config["MAX_CONTENT_LENGTH"] = values["MAX_BODY_BYTES"]
+    app.config["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    errors.register(app)
+    metrics.register(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.extensions["ledger"] = build_ledger(values)
+    app.extensions["openapi"] = build_spec(app)  # fails at start-up if a route is undocumented
+    return app

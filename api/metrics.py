@@ -1,0 +1,52 @@
+"""Prometheus metrics: requests by route and status with latencies, and events appended.
+
+With several gunicorn workers, ``ledger serve`` sets ``PROMETHEUS_MULTIPROC_DIR``
+and every worker writes its samples there; ``/metrics`` then aggregates all
+workers, whichever one answers the scrape.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+REQUESTS = Counter("ledger_http_requests", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram(
+    "ledger_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+EVENTS = Counter("ledger_events_appended", "Contract events appended through the HTTP API", ["type"])
+
+
+def count_events(event_types: list[str]) -> None:
+    for event_type in event_types:
+        EVENTS.labels(event_type).inc()
+
+
+def start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def observe(response: Response) -> Response:
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    labels = (request.method, route, str(response.status_code))
+    REQUESTS.labels(*labels).inc()
+    LATENCY.labels(*labels).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+    return response
+
+
+def exposition() -> Response:
+    directory = current_app.config.get("PROMETHEUS_MULTIPROC_DIR")
+    registry = REGISTRY
+    if directory:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def register(app: Flask) -> None:
+    app.before_request(start_timer)
+    app.after_request(observe)

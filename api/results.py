@@ -1,0 +1,36 @@
+"""The answer to a write: the contract summary as recorded by that write.
+
+The summary is rendered from the contract at the version the command produced,
+as of the date it was recorded. Both are in the core's idempotency record, so a
+replay of the same Idempotency-Key renders exactly the same bytes as the first
+answer, even after later commands changed the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from flask import Response
+
+from api.edge import account_id, etag, ledger, respond
+from api.metrics import count_events
+from ledger.app import CommandResult
+from ledger.views import contract_summary
+from schemas.responses import SummaryOut
+
+
+def recorded_summary(result: CommandResult) -> dict[str, Any]:
+    contract = ledger().get_contract(account_id(), result.contract_id, version=result.version)
+    recorded_on = contract.modified_on.astimezone(UTC).date().isoformat()
+    summary: dict[str, Any] = SummaryOut().dump(contract_summary(contract, recorded_on))
+    return summary
+
+
+def command_response(result: CommandResult) -> Response:
+    headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version)}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    else:
+        count_events(result.events)
+    return respond(recorded_summary(result), 201, headers)

@@ -1,0 +1,50 @@
+"""Routes about the service itself: health, readiness, metrics, the OpenAPI document and its page."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from flask import Blueprint, Response, current_app
+
+from api import metrics
+from api.edge import ledger, respond
+from api.openapi import build_spec, operation
+from schemas.responses import HealthOut
+
+blueprint = Blueprint("service", __name__)
+TAG = "service"
+
+
+@blueprint.get("/healthz")
+@operation("The process is up", TAG, response=HealthOut)
+def healthz() -> Response:
+    return respond({"status": "ok"})
+
+
+@blueprint.get("/readyz")
+@operation("The event store answers", TAG, response=HealthOut, errors=(503,))
+def readyz() -> Response:
+    ledger().check_ready()
+    return respond({"status": "ready"})
+
+
+@blueprint.get("/metrics")
+@operation("Prometheus metrics", TAG, content_type="text/plain")
+def prometheus() -> Response:
+    return metrics.exposition()
+
+
+@blueprint.get("/openapi.json")
+@operation("This OpenAPI document", TAG, response={"type": "object"})
+def openapi() -> Response:
+    document = current_app.extensions.get("openapi")
+    if document is None:
+        document = current_app.extensions["openapi"] = build_spec(current_app)
+    return respond(document)
+
+
+@blueprint.get("/docs")
+@operation("A page that renders the OpenAPI document (no network needed)", TAG, content_type="text/html")
+def docs() -> Response:
+    page = resources.files("api").joinpath("static/docs.html").read_text(encoding="utf-8")
+    return Response(page, mimetype="text/html")

@@ -1,0 +1,29 @@
+"""Query-string parameters of the read routes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import fields, validate
+
+from ledger import clock
+from schemas.common import StrictSchema
+
+PAGE_LIMIT_MAX = 500
+PAGE_LIMIT_DEFAULT = 100
+
+
+def today() -> date:
+    return clock.now().date()
+
+
+class AsOfQuery(StrictSchema):
+    as_of = fields.Date(load_default=today, metadata={"description": "a date in the world (YYYY-MM-DD); default today (UTC)"})
+
+
+class PageQuery(StrictSchema):
+    cursor = fields.String(
+        validate=validate.Regexp(r"^\d{1,9}$", error="a cursor returned as next_cursor"),
+        metadata={"description": "next_cursor of the previous page; omit for the first page"},
+    )
+    limit = fields.Integer(load_default=PAGE_LIMIT_DEFAULT, validate=validate.Range(1, PAGE_LIMIT_MAX))
