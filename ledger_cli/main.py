@@ -10,6 +10,7 @@ import click
 from ledger.errors import LedgerError
 from ledger_cli.context import default_account, fail, open_app
 from ledger_cli.demo import demo
+from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, relay
 from ledger_cli.project import project
 
@@ -20,6 +21,7 @@ def cli() -> None:
 
 
 cli.add_command(demo)
+cli.add_command(evidence)
 cli.add_command(consume)
 cli.add_command(relay)
 cli.add_command(dev)

@@ -1,0 +1,72 @@
+"""Content-addressed attachment store: documents kept by their SHA-256, in the event store's database.
+
+One table beside the event store (the SQLite file or the PostgreSQL schema), so
+several API hosts on one PostgreSQL all see every upload and the embedded
+default needs nothing more. Content is immutable: a second upload of the same
+bytes is a no-op returning the same hash, and nothing is ever updated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from ledger.errors import ValidationError
+from ledger.store import StoreConfig
+from projections.db import Database
+
+ATTACHMENT_BYTES_MAX = 25 * 1024 * 1024  # a limit on everything: one document up to 25 MiB
+TABLE = "ledger_attachments"
+DDL = {
+    "sqlite": f"CREATE TABLE IF NOT EXISTS {TABLE} (sha256 TEXT PRIMARY KEY, size_bytes INTEGER NOT NULL, "
+              "content BLOB NOT NULL, stored_at TEXT NOT NULL)",
+    "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (sha256 TEXT PRIMARY KEY, size_bytes BIGINT NOT NULL, "
+                "content BYTEA NOT NULL, stored_at TEXT NOT NULL)",
+}
+DDL_ATTEMPTS = 3  # concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL's catalogue
+
+
+def check_content(content: bytes) -> None:
+    if not content:
+        raise ValidationError("an attachment cannot be empty", {"body": ["empty"]})
+    if len(content) > ATTACHMENT_BYTES_MAX:
+        raise ValidationError(f"an attachment is at most {ATTACHMENT_BYTES_MAX} bytes", {"body": ["too large"]},
+                              limit=ATTACHMENT_BYTES_MAX)
+
+
+class AttachmentStore:
+    """Put and get documents by SHA-256 (hex, lowercase)."""
+
+    def __init__(self, store: StoreConfig) -> None:
+        self.db = Database(store)
+        self.create_table()
+
+    def create_table(self) -> None:
+        for attempt in range(DDL_ATTEMPTS):
+            try:
+                self.db.execute(DDL[self.db.kind])
+                return
+            except Exception:  # a racing creator: the table exists now, or retry
+                if attempt == DDL_ATTEMPTS - 1:
+                    raise
+
+    def put(self, content: bytes) -> str:
+        check_content(content)
+        digest = hashlib.sha256(content).hexdigest()
+        self.db.execute(
+            f"INSERT INTO {TABLE} (sha256, size_bytes, content, stored_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sha256) DO NOTHING",
+            (digest, len(content), content, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+        return digest
+
+    def get(self, digest: str) -> bytes | None:
+        row = self.db.fetchone(f"SELECT content FROM {TABLE} WHERE sha256 = ?", (digest,))
+        return bytes(row[0]) if row else None
+
+    def get_many(self, digests: Iterable[str]) -> dict[str, bytes | None]:
+        return {digest: self.get(digest) for digest in digests}
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,25 @@
+"""The one call every adapter makes to export a bundle (CLI, HTTP, demo)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from uuid import UUID
+
+from evidence.attachments import AttachmentStore
+from evidence.bundle import Bundle, build_bundle
+from ledger.app import LedgerApplication
+from ledger.rates import read_table_texts
+
+
+def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
+                  generated_at: datetime, rates_dir: str | Path | None = None,
+                  attachments: AttachmentStore | None = None) -> Bundle:
+    """Build the ZIP for one contract of the account (ContractNotFound for anyone else's)."""
+    records = app.event_records(account_id, contract_id)
+
+    def fetch(digests: list[str]) -> dict[str, bytes | None]:
+        return attachments.get_many(digests) if attachments else dict.fromkeys(digests)
+
+    return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
+                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch)

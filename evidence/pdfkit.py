@@ -1,0 +1,176 @@
+"""Shared PDF building blocks (reportlab platypus): fonts, styles, page furniture, tables.
+
+Long tables are built in chunks of ``CHUNK_ROWS`` rows: reportlab re-measures a
+table's remaining rows every time it splits one across a page, which is
+quadratic on a 10,000-row table; small chunks keep the whole build linear.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
+
+from ledger.money import format_minor
+
+CHUNK_ROWS = 40
+MARGIN = 18 * mm
+PAGE_WIDTH, PAGE_HEIGHT = A4
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+INK = colors.HexColor("#1a1a1a")
+RULE = colors.HexColor("#9a9a9a")
+SHADE = colors.HexColor("#ececec")
+ZEBRA = colors.HexColor("#f7f7f7")
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+FONT_FILES = {"LedgerSans": "DejaVuSans.ttf", "LedgerSans-Bold": "DejaVuSans-Bold.ttf",
+              "LedgerCondensed": "DejaVuSansCondensed.ttf", "LedgerCondensed-Bold": "DejaVuSansCondensed-Bold.ttf"}
+
+
+def register_fonts() -> tuple[str, str, str, str]:
+    """DejaVu when the system has it (names in any script render; condensed for tables), else Helvetica."""
+    if not all((DEJAVU / name).is_file() for name in FONT_FILES.values()):
+        return "Helvetica", "Helvetica-Bold", "Helvetica", "Helvetica-Bold"
+    for name, file in FONT_FILES.items():
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(DEJAVU / file)))
+    for family in ("LedgerSans", "LedgerCondensed"):  # so <b> in a paragraph picks the bold face
+        registerFontFamily(family, normal=family, bold=f"{family}-Bold", italic=family, boldItalic=f"{family}-Bold")
+    return "LedgerSans", "LedgerSans-Bold", "LedgerCondensed", "LedgerCondensed-Bold"
+
+
+FONT, FONT_BOLD, FONT_TABLE, FONT_TABLE_BOLD = register_fonts()
+
+
+def style(name: str, size: float, *, bold: bool = False, leading: float | None = None, space_before: float = 0,
+          space_after: float = 0, colour: Any = INK, condensed: bool = False) -> ParagraphStyle:
+    fonts = (FONT_TABLE, FONT_TABLE_BOLD) if condensed else (FONT, FONT_BOLD)
+    return ParagraphStyle(name, fontName=fonts[1] if bold else fonts[0], fontSize=size, leading=leading or size * 1.3,
+                          spaceBefore=space_before, spaceAfter=space_after, textColor=colour, alignment=TA_LEFT)
+
+
+TITLE = style("title", 22, bold=True, space_after=4)
+SUBTITLE = style("subtitle", 13, space_after=10)
+H1 = style("h1", 14, bold=True, space_before=6, space_after=6)
+H2 = style("h2", 11, bold=True, space_before=8, space_after=4)
+BODY = style("body", 10, leading=13.5, space_after=5)
+SMALL = style("small", 8, leading=10, colour=colors.HexColor("#444444"))
+CELL = style("cell", 8.5, leading=10.5, condensed=True)
+CELL_BOLD = style("cellbold", 8.5, bold=True, leading=10.5, condensed=True)
+RIGHT_CELL = ParagraphStyle("rightcell", parent=CELL, alignment=TA_RIGHT)
+RIGHT_CELL_BOLD = ParagraphStyle("rightcellbold", parent=CELL_BOLD, alignment=TA_RIGHT)
+
+
+def text(value: Any) -> str:
+    """Escape caller-supplied text for a Paragraph (it is markup)."""
+    return escape("" if value is None else str(value))
+
+
+def para(value: Any, st: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(text(value), st)
+
+
+def markup(value: str, st: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of our own markup (bold, line breaks); caller text inside must be escaped with ``text``."""
+    return Paragraph(value, st)
+
+
+def money_fn(currency: str) -> Callable[[int], str]:
+    """``GBP 4,000.00``: for running text and the claim summary."""
+    return lambda amount: format_minor(amount, currency)
+
+
+def figures_fn(currency: str) -> Callable[[int], str]:
+    """``4,000.00``: for table columns whose header names the currency."""
+
+    def figures(amount: int) -> str:
+        digits = format_minor(abs(amount), currency).split(" ", 1)[1]
+        return f"-{digits}" if amount < 0 else digits
+
+    return figures
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
+          right: Sequence[int] = (), bold_last: bool = False) -> list[Flowable]:
+    """A ruled table with a shaded header, split into chunks of rows (see the module note)."""
+    if not rows:
+        return [para("None recorded.", SMALL)]
+    heads = [Paragraph(text(h), RIGHT_CELL_BOLD if i in right else CELL_BOLD) for i, h in enumerate(header)]
+    cells = [[_cell(v, i in right, bold_last and n == len(rows) - 1) for i, v in enumerate(r)] for n, r in enumerate(rows)]
+    chunks = [cells[i:i + CHUNK_ROWS] for i in range(0, len(cells), CHUNK_ROWS)]
+    return [_chunk(heads, chunk, widths, bold_last and n == len(chunks) - 1) for n, chunk in enumerate(chunks)]
+
+
+def _cell(value: Any, right: bool, bold: bool) -> Any:
+    if isinstance(value, Flowable):
+        return value
+    st = (RIGHT_CELL_BOLD if bold else RIGHT_CELL) if right else (CELL_BOLD if bold else CELL)
+    return Paragraph(text(value), st)
+
+
+def _chunk(heads: list[Paragraph], rows: list[list[Any]], widths: Sequence[float], bold_last: bool) -> Table:
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if bold_last:
+        commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK))
+    return Table([heads, *rows], colWidths=list(widths), repeatRows=1, style=TableStyle(commands))
+
+
+def key_values(pairs: Sequence[tuple[str, Any]], widths: tuple[float, float] = (42 * mm, BODY_WIDTH - 42 * mm)) -> Table:
+    """Label / value rows without a header (parties, contract terms)."""
+    data = [[Paragraph(text(k), CELL_BOLD), v if isinstance(v, Flowable) else Paragraph(text(v), CELL)]
+            for k, v in pairs]
+    return Table(data, colWidths=list(widths), style=TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """What every page carries: a running head and a footer with the fingerprint and page number."""
+
+    head_left: str
+    head_right: str
+    foot_left: str
+
+    def draw(self, canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(MARGIN, PAGE_HEIGHT - 11 * mm, self.head_left)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 11 * mm, self.head_right)
+        canvas.setStrokeColor(RULE)
+        canvas.line(MARGIN, PAGE_HEIGHT - 12.5 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 12.5 * mm)
+        canvas.line(MARGIN, 12.5 * mm, PAGE_WIDTH - MARGIN, 12.5 * mm)
+        canvas.drawString(MARGIN, 9 * mm, self.foot_left)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+
+def render(story: list[Flowable], furniture: Furniture, *, title: str, subject: str, author: str) -> bytes:
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                          bottomMargin=MARGIN, title=title, subject=subject, author=author, creator="paid-ledger",
+                          invariant=True)
+    frame = Frame(MARGIN, MARGIN, BODY_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=furniture.draw)])
+    doc.build(story)
+    return buffer.getvalue()

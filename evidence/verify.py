@@ -1,0 +1,129 @@
+"""Offline verification of an evidence ZIP: no database, nothing but the bundle itself.
+
+In order, stopping at the first failure and naming it: the manifest is intact
+(its own digest, its one layout); every file matches its SHA-256 in the
+manifest and nothing is missing or added; every attachment matches its name;
+every event's hash and link (``ledger.chain.verify_chain``) up to the chain head
+in the manifest; and the statement, chronology, interest and claim totals
+recomputed from ``events.jsonl`` (with the rate tables inside the bundle) equal
+the ones in the CSVs and the manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidence.bundle import MANIFEST, manifest_bytes, parse_events_jsonl, sha256
+from evidence.content import build_content, chronology_csv, claim_figures, interest_csv, statement_csv
+from evidence.replay import ReplayError, contract_from_records
+from ledger.chain import ChainRecord, verify_chain
+from ledger.errors import RatesUnavailable
+from ledger.rates import TABLE_FILES, tables_from_texts
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    ok: bool
+    failure: str | None = None
+    fingerprint: str | None = None
+    version: int | None = None
+    events: int = 0
+
+
+class Failed(Exception):
+    """One named failure: the file or event, and why."""
+
+
+def verify_bundle(source: str | Path | bytes) -> BundleCheck:
+    try:
+        files = read_zip(source)
+        manifest = check_manifest(files)
+        check_files(files, manifest)
+        records = check_chain(files, manifest)
+        check_figures(files, manifest, records)
+    except Failed as failure:
+        return BundleCheck(False, str(failure))
+    return BundleCheck(True, None, manifest["chain_head"], manifest["contract_version"], len(records))
+
+
+def read_zip(source: str | Path | bytes) -> dict[str, bytes]:
+    try:
+        handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        with handle, zipfile.ZipFile(handle) as archive:
+            return {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+    except (zipfile.BadZipFile, OSError) as error:
+        raise Failed(f"the bundle is not a readable ZIP file ({error})") from error
+
+
+def check_manifest(files: dict[str, bytes]) -> dict[str, Any]:
+    if MANIFEST not in files:
+        raise Failed(f"{MANIFEST}: missing")
+    try:
+        manifest = json.loads(files[MANIFEST].decode("utf-8"))
+        expected = manifest_bytes(manifest)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise Failed(f"{MANIFEST}: not a valid manifest ({error})") from error
+    if expected != files[MANIFEST]:
+        raise Failed(f"{MANIFEST}: altered (its own SHA-256 digest or layout does not match its content)")
+    return dict(manifest)
+
+
+def check_files(files: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    listed: dict[str, Any] = manifest["files"]
+    for path in sorted(listed):
+        if path not in files:
+            raise Failed(f"{path}: listed in the manifest but missing from the bundle")
+        if sha256(files[path]) != listed[path]["sha256"]:
+            raise Failed(f"{path}: SHA-256 does not match the manifest (the file was altered)")
+        if path.startswith("attachments/") and sha256(files[path]) != path.split("/", 1)[1]:
+            raise Failed(f"{path}: content does not match its content address")
+    for path in sorted(files):
+        if path != MANIFEST and path not in listed:
+            raise Failed(f"{path}: not listed in the manifest (added to the bundle)")
+
+
+def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[ChainRecord]:
+    try:
+        records = parse_events_jsonl(files["events.jsonl"])
+    except ValueError as error:
+        raise Failed(f"events.jsonl: {error}") from error
+    result = verify_chain(manifest["contract_id"], records)
+    if not result.ok:
+        raise Failed(f"events.jsonl: event version {result.broken_version}: {result.reason}")
+    if (result.fingerprint, result.version) != (manifest["chain_head"], manifest["contract_version"]):
+        raise Failed(f"events.jsonl: chain head {result.fingerprint} (version {result.version}) is not the one "
+                     f"in the manifest")
+    return records
+
+
+def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> None:
+    try:
+        contract = contract_from_records(records)
+        texts = {name: files[f"rates/{name}"].decode("utf-8") for name in TABLE_FILES}
+        attachments: dict[str, bytes | None] = {p.split("/", 1)[1]: d for p, d in files.items()
+                                                if p.startswith("attachments/")}
+        content = build_content(contract, records, manifest["as_of"], tables_from_texts(texts), attachments)
+    except ReplayError as error:
+        raise Failed(f"events.jsonl: {error}") from error
+    except (KeyError, RatesUnavailable, ValueError) as error:
+        raise Failed(f"rates/: the rate tables cannot be used ({error})") from error
+    for path, text in (("statement.csv", statement_csv(content)), ("chronology.csv", chronology_csv(content)),
+                       ("interest.csv", interest_csv(content))):
+        if files[path] != text.encode("utf-8"):
+            raise Failed(f"{path}: does not equal the figures recomputed from events.jsonl "
+                         f"(first difference at line {first_difference(files[path], text)})")
+    if manifest["claim"] != claim_figures(content):
+        raise Failed(f"{MANIFEST}: the claim totals do not equal those recomputed from events.jsonl")
+
+
+def first_difference(stored: bytes, expected: str) -> int:
+    old, new = stored.decode("utf-8", "replace").splitlines(), expected.splitlines()
+    for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
+        if a != b:
+            return number
+    return min(len(old), len(new)) + 1

@@ -1,0 +1,60 @@
+"""``ledger evidence export`` and ``ledger evidence verify``: thin adapters over ``evidence``."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import click
+
+from evidence.attachments import AttachmentStore
+from evidence.export import export_bundle
+from evidence.verify import verify_bundle
+from ledger.errors import LedgerError
+from ledger.money import format_minor
+from ledger_cli.context import default_account, fail, open_app
+
+RATES_ENV = "LEDGER_RATES_DIR"
+
+
+@click.group()
+def evidence() -> None:
+    """Court-ready evidence bundle: export one contract's record, verify a bundle offline."""
+
+
+@evidence.command("export")
+@click.argument("contract_id", type=click.UUID)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the claim is computed to (default: today, UTC).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
+@click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None) -> None:
+    """Write the evidence ZIP for CONTRACT_ID."""
+    app = open_app()
+    now = datetime.now(UTC)
+    day = as_of.date() if as_of else now.date()
+    try:
+        store = AttachmentStore(app.store)
+        bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
+                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+    except LedgerError as error:
+        fail(error)
+    output.write_bytes(bundle.data)
+    claim = bundle.manifest["claim"]
+    click.echo(f"wrote {output} ({len(bundle.data):,} bytes, {bundle.manifest['events']} events, as of {day})")
+    click.echo(f"total claimed {format_minor(claim['total'], claim['currency'])} (principal, interest and fixed "
+               f"compensation); fingerprint {bundle.fingerprint}")
+
+
+@evidence.command("verify")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(bundle: Path) -> None:
+    """Check BUNDLE offline: files, hash chain, and every figure recomputed from events.jsonl."""
+    result = verify_bundle(bundle)
+    if result.ok:
+        click.echo(f"OK  fingerprint {result.fingerprint} (version {result.version}, {result.events} events)")
+        return
+    click.echo(f"FAILED: {result.failure}")
+    raise SystemExit(1)
