@@ -22,6 +22,10 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ledger demo
 
+# The HTTP API on the embedded SQLite store (./ledger.db); prints the URL and a dev key.
+run: $(STAMP)
+	$(BIN)/ledger serve --bind 127.0.0.1:8000
+
 # Debian packages the test suite needs (pdftoppm renders the evidence PDF to PNG).
 system-deps:
 	@command -v pdftoppm >/dev/null 2>&1 || { \

@@ -8,11 +8,13 @@ from uuid import UUID
 import click
 
 from ledger.errors import LedgerError
+from ledger_cli.admin import admin
 from ledger_cli.context import default_account, fail, open_app
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, relay
 from ledger_cli.project import project
+from ledger_cli.serve import serve
 
 
 @click.group()
@@ -21,6 +23,8 @@ def cli() -> None:
 
 
 cli.add_command(demo)
+cli.add_command(admin)
+cli.add_command(serve)
 cli.add_command(evidence)
 cli.add_command(consume)
 cli.add_command(relay)
