@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: the embedded SQLite file ledger.db in the working directory
     "MAX_BODY_BYTES": MIB,  # larger request bodies get 413
     "CREATE_TABLES": None,  # None: yes on SQLite, no on PostgreSQL (tables come from `ledger db migrate`)
+    "RATES_DIR": None,  # None: the reference-rate tables shipped in ledger/rates; else an operator-updated copy
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}
 

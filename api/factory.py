@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, errors, metrics, service
+from api import commands, contracts, errors, evidence, metrics, service
 from api.config import settings
 from api.openapi import build_spec
 from ledger.app import LedgerApplication
@@ -23,6 +23,7 @@ BLUEPRINTS: list[Blueprint] = [
     service.blueprint,
     contracts.blueprint,
     commands.blueprint,
+    evidence.blueprint,
 ]
 
 

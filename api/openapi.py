@@ -62,6 +62,7 @@ class Operation:
     content_type: str = "application/json"
     description: str = ""
     if_match: bool = False
+    raw_body: str = ""  # media type of a raw (non-JSON) request body, e.g. an upload; implies Idempotency-Key
 
 
 def operation(summary: str, tag: str, **details: Any) -> Callable[[View], View]:
@@ -109,7 +110,7 @@ class Builder:
             params.append({"in": "path", "name": name, "required": True, "schema": schema})
         if op.query is not None:
             params.append({"in": "query", "schema": op.query})
-        if op.body is not None:
+        if op.body is not None or op.raw_body:
             params.append(IDEMPOTENCY_HEADER)
         if op.if_match:
             params.append(IF_MATCH_HEADER)
@@ -138,6 +139,9 @@ class Builder:
             self.spec.components.schema(op.body_name, schema=op.body)
         if op.body is not None:
             document["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        if op.raw_body:
+            binary = {"type": "string", "format": "binary"}
+            document["requestBody"] = {"required": True, "content": {op.raw_body: {"schema": binary}}}
         document["security"] = [{SECURITY_SCHEME: []}] if protected else []
         return document
 

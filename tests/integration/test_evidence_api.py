@@ -1,0 +1,84 @@
+"""The evidence routes over Flask's test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from api import create_app
+from evidence.attachments import AttachmentStore
+from evidence.verify import verify_bundle
+from ledger.app import LedgerApplication
+from ledger_cli.story import run_story
+
+ACCOUNT = "acct-api-evidence"
+
+
+def client_for(app: LedgerApplication) -> tuple[FlaskClient, dict[str, str]]:
+    flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app)
+    app.create_account("Ada Byte Studio Ltd", ACCOUNT)
+    return flask_app.test_client(), {"Authorization": f"Bearer {app.create_api_key(ACCOUNT)}"}
+
+
+def stored(app: LedgerApplication, digest: str) -> Any:
+    store = AttachmentStore(app.store)
+    try:
+        return store.get(digest)
+    finally:
+        store.close()
+
+
+def test_an_uploaded_document_is_stored_under_its_sha256_and_a_second_upload_answers_the_same(
+    app: LedgerApplication,
+) -> None:
+    client, auth = client_for(app)
+    content = b"%PDF-1.4 signed contract scan"
+    first = client.post("/v1/attachments", data=content, headers={**auth, "Idempotency-Key": "up-1",
+                                                                   "Content-Type": "application/pdf"})
+    second = client.post("/v1/attachments", data=content, headers={**auth, "Idempotency-Key": "up-2"})
+    digest = hashlib.sha256(content).hexdigest()
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json() == {"sha256": digest, "bytes": len(content)}
+    assert stored(app, digest) == content
+
+
+def test_an_empty_upload_is_refused_and_nothing_is_stored(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    answer = client.post("/v1/attachments", data=b"", headers={**auth, "Idempotency-Key": "up-empty"})
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    assert stored(app, hashlib.sha256(b"").hexdigest()) is None
+
+
+def test_an_upload_without_a_key_is_refused(app: LedgerApplication) -> None:
+    client, _ = client_for(app)
+    answer = client.post("/v1/attachments", data=b"x", headers={"Idempotency-Key": "k"})
+    assert answer.status_code == 401
+    assert stored(app, hashlib.sha256(b"x").hexdigest()) is None
+
+
+def test_the_evidence_route_answers_a_zip_that_verifies_offline(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    contract_id = run_story(app, ACCOUNT)
+    answer = client.get(f"/v1/contracts/{contract_id}/evidence?as_of=2026-08-10", headers=auth)
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert f"evidence-{contract_id}-2026-08-10.zip" in answer.headers["Content-Disposition"]
+    result = verify_bundle(answer.data)
+    assert result.ok, result.failure
+    assert answer.headers["ETag"] == f'"{result.fingerprint}"'
+
+
+def test_another_accounts_contract_is_not_found(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    contract_id = run_story(app, "someone-else")
+    answer = client.get(f"/v1/contracts/{contract_id}/evidence", headers=auth)
+    assert answer.status_code == 404 and answer.get_json()["code"] == "contract_not_found"
+
+
+def test_the_openapi_document_describes_both_routes(app: LedgerApplication) -> None:
+    client, _ = client_for(app)
+    paths = client.application.extensions["openapi"]["paths"]
+    upload = paths["/v1/attachments"]["post"]
+    assert "application/octet-stream" in upload["requestBody"]["content"]
+    assert "application/zip" in paths["/v1/contracts/{contract_id}/evidence"]["get"]["responses"]["200"]["content"]
