@@ -12,6 +12,7 @@ from ledger.app import LedgerApplication
 from ledger.money import format_minor
 from ledger.store import StoreConfig
 from ledger_cli.context import default_account, open_app
+from ledger_cli.evidence import export_and_verify
 from ledger_cli.render import statement_text, summary_text
 from ledger_cli.reports import aging_text, reminders_text
 from ledger_cli.story import AS_OF, run_story
@@ -60,6 +61,7 @@ def demo() -> None:
     click.echo(f"Fingerprint: {result.fingerprint} (version {result.version})")
     click.echo(f"verify: {'OK' if result.ok else 'BROKEN at version ' + str(result.broken_version)}")
     show_read_models(app, url)
+    export_and_verify(app, account, contract_id, AS_OF, Path.cwd() / "evidence-demo.zip")
     click.echo(f"\nLook further:  LEDGER_DATABASE_URL={url} ledger events {contract_id}")
 
 

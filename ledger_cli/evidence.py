@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -12,6 +12,7 @@ import click
 from evidence.attachments import AttachmentStore
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
+from ledger.app import LedgerApplication
 from ledger.errors import LedgerError
 from ledger.money import format_minor
 from ledger_cli.context import default_account, fail, open_app
@@ -58,3 +59,22 @@ def verify_command(bundle: Path) -> None:
         return
     click.echo(f"FAILED: {result.failure}")
     raise SystemExit(1)
+
+
+def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID, as_of: date, path: Path) -> None:
+    """The end of the demo: write the bundle, check it offline, and say where it is."""
+    store = AttachmentStore(app.store)
+    try:
+        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
+                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+    finally:
+        store.close()
+    path.write_bytes(bundle.data)
+    claim = bundle.manifest["claim"]
+    money = {k: format_minor(claim[k], claim["currency"]) for k in ("principal", "interest", "compensation", "total")}
+    click.echo(f"\nEvidence bundle as of {as_of}: {path}")
+    click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
+               f"{money['compensation']} = {money['total']}")
+    result = verify_bundle(path)
+    click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
+                                                           else f"FAILED: {result.failure}"))
