@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, errors, evidence, metrics, service
+from api import commands, contracts, errors, evidence, metrics, readmodels, service
 from api.config import settings
 from api.openapi import build_spec
 from ledger.app import LedgerApplication
@@ -24,6 +24,7 @@ BLUEPRINTS: list[Blueprint] = [
     contracts.blueprint,
     commands.blueprint,
     evidence.blueprint,
+    readmodels.blueprint,
 ]
 
 
@@ -46,5 +47,6 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.extensions["ledger"] = build_ledger(values)
+    readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
     app.extensions["openapi"] = build_spec(app)  # fails at start-up if a route is undocumented
     return app

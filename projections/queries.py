@@ -76,7 +76,7 @@ def aging(db: Database, account_id: str, as_of: str, group_by: str = "client") -
     for item in invoices:
         groups.setdefault(item[field], []).append(item)
     return {"as_of": as_of, "group_by": group_by, "invoices": invoices, "totals": totals(invoices),
-            "groups": [{field: key, "name": items[0]["client_name"], "totals": totals(items)}
+            "groups": [{"key": key, "name": items[0]["client_name"], "totals": totals(items)}
                        for key, items in sorted(groups.items())]}
 
 

@@ -120,14 +120,22 @@ class Runner:
 def start_background(store: StoreConfig, names: Sequence[str] | None = None) -> tuple[threading.Thread, threading.Event]:
     """Run the read models in a daemon thread of this process (the embedded default); set the event to stop."""
     stop = threading.Event()
+    thread = threading.Thread(target=run_in_background, args=(store, names, stop), name="ledger-projections",
+                              daemon=True)
+    thread.start()
+    return thread, stop
 
-    def work() -> None:
-        runner = Runner(store, names)
+
+def run_in_background(store: StoreConfig, names: Sequence[str] | None, stop: threading.Event) -> None:
+    """Keep a runner going until ``stop``: a store that is not ready yet (or goes away) is retried, never fatal."""
+    while not stop.is_set():
+        try:
+            runner = Runner(store, names)
+        except Exception:  # the store may not exist yet: the service must still serve
+            log.exception("cannot start the projections; retrying")
+            stop.wait(ERROR_PAUSE_S)
+            continue
         try:
             runner.run_forever(stop)
         finally:
             runner.close()
-
-    thread = threading.Thread(target=work, name="ledger-projections", daemon=True)
-    thread.start()
-    return thread, stop

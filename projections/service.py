@@ -1,0 +1,76 @@
+"""What the adapters call: one method per question, each answering ``(body, position)``.
+
+``position`` is the notification id the answering read models have applied up
+to (the ``X-Ledger-Position`` header); ``min_position`` waits, bounded, until
+they reach it, so a client can read its own write. Connections are one per
+thread (Flask serves each request on one thread).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ledger.errors import NotFound
+from ledger.store import StoreConfig
+from projections import clients, contracts, queries
+from projections.db import Database
+from projections.models import READ_MODELS
+from projections.projector import ensure_tables
+
+
+class ClientNotFound(NotFound):
+    """Raised when the account has no contract with the client key asked for."""
+
+    code = "client_not_found"
+
+
+class ReadModels:
+    def __init__(self, store: StoreConfig) -> None:
+        self.store = store
+        self.local = threading.local()
+        ensure_tables(self.db(), list(READ_MODELS.values()))
+
+    def db(self) -> Database:
+        db = getattr(self.local, "db", None)
+        if db is None:
+            db = self.local.db = Database(self.store)
+        return db
+
+    def caught_up(self, names: list[str], min_position: int | None) -> int:
+        return queries.wait_for_position(self.db(), names, min_position)
+
+    def contracts(self, account_id: str, as_of: str, *, min_position: int | None = None, **filters: Any
+                  ) -> tuple[dict[str, Any], int]:
+        position = self.caught_up(["contracts"], min_position)
+        items, cursor = contracts.list_contracts(self.db(), account_id, as_of, **filters)
+        return {"as_of": as_of, "items": items, "next_cursor": cursor}, position
+
+    def aging(self, account_id: str, as_of: str, group_by: str, *, min_position: int | None = None
+              ) -> tuple[dict[str, Any], int]:
+        position = self.caught_up(["aging"], min_position)
+        return queries.aging(self.db(), account_id, as_of, group_by), position
+
+    def reminders_due(self, account_id: str, as_of: str, *, min_position: int | None = None
+                      ) -> tuple[dict[str, Any], int]:
+        position = self.caught_up(["reminders"], min_position)
+        return {"as_of": as_of, "items": queries.reminders_due(self.db(), account_id, as_of)}, position
+
+    def clients(self, account_id: str, as_of: str, *, min_position: int | None = None) -> tuple[dict[str, Any], int]:
+        position = self.caught_up(["clients"], min_position)
+        return {"as_of": as_of, "items": clients.client_behaviour(self.db(), account_id, as_of)}, position
+
+    def client(self, account_id: str, client_key: str, as_of: str, *, min_position: int | None = None
+               ) -> tuple[dict[str, Any], int]:
+        """One client's behaviour; ClientNotFound if the account has no contract with that client."""
+        position = self.caught_up(["clients"], min_position)
+        found = clients.client_behaviour(self.db(), account_id, as_of, client_key)
+        if not found:
+            raise ClientNotFound(f"no client {client_key!r} in this account", client_key=client_key)
+        return {"as_of": as_of, **found[0]}, position
+
+    def licences(self, account_id: str, as_of: str, expiring_before: str | None = None, *,
+                 min_position: int | None = None) -> tuple[dict[str, Any], int]:
+        position = self.caught_up(["licences"], min_position)
+        items = contracts.licences(self.db(), account_id, as_of, expiring_before)
+        return {"as_of": as_of, "items": items}, position
