@@ -22,6 +22,8 @@ from ledger.errors import LedgerError, ValidationError
 PROBLEM_TYPE = "urn:paid-ledger:problem:"
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger("api")
+DRAIN_BYTES_MAX = 16 * 1024 * 1024
+DRAIN_CHUNK = 64 * 1024
 
 STATUS_BY_CODE: dict[str, int] = {
     "validation_error": 422,
@@ -115,7 +117,28 @@ def on_unexpected(error: Exception) -> Response:
     return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
+def drain_unread_body(response: Response) -> Response:
+    """Read what is left of a refused request's body (bounded), so the client sees the answer.
+
+    Closing a socket with unread input makes the kernel send a reset, and a
+    client still sending its body (a 413, a 401 before the body was read)
+    would get "connection reset" instead of the problem document.
+    """
+    if response.status_code < 400:
+        return response
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length or 0
+    if stream is not None and 0 < length <= DRAIN_BYTES_MAX:
+        try:
+            while stream.read(DRAIN_CHUNK):
+                pass
+        except (OSError, ValueError):
+            pass  # the client went away: nothing left to protect
+    return response
+
+
 def register(app: Flask) -> None:
+    app.after_request(drain_unread_body)
     app.register_error_handler(LedgerError, on_ledger_error)
     app.register_error_handler(marshmallow.ValidationError, on_marshmallow_error)
     app.register_error_handler(Problem, on_problem)
