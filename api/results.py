@@ -28,7 +28,9 @@ def recorded_summary(result: CommandResult) -> dict[str, Any]:
 
 
 def command_response(result: CommandResult) -> Response:
-    headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version)}
+    headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version),
+               # at least this write's log position: pass it as min_position to read it back from the read models
+               "X-Ledger-Position": str(ledger().recorder.max_notification_id() or 0)}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     else:

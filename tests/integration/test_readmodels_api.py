@@ -117,3 +117,16 @@ def test_min_position_waits_for_the_background_runner_to_apply_a_write(app: Ledg
     head = int(app.recorder.max_notification_id() or 0)
     status, body, header = get(client, f"/v1/contracts?min_position={head}", auth)
     assert status == 200 and int(header or 0) >= head and len(body["items"]) == 1
+
+
+def test_a_write_answers_its_log_position_and_a_read_with_it_as_min_position_sees_the_write(
+    app: LedgerApplication,
+) -> None:
+    client, auth, _ = client_for(app, run_projections=True)
+    body = {**terms(), "occurred_on": "2026-01-05", "total": {"amount": 300_000, "currency": "EUR"}}
+    written = client.post("/v1/contracts", json=body, headers={**auth, "Idempotency-Key": "rw-1"})
+    assert written.status_code == 201, written.get_json()
+    position = written.headers["X-Ledger-Position"]
+    status, listed, header = get(client, f"/v1/contracts?min_position={position}", auth)
+    assert status == 200 and int(header or 0) >= int(position)
+    assert [c["id"] for c in listed["items"]] == [written.get_json()["id"]]
