@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
@@ -17,8 +20,22 @@ from tests.factories import terms
 ACCOUNT, OTHER = "acct-api-rm", "acct-api-rm-other"
 
 
+STARTED: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def stop_background_runners() -> Iterator[None]:
+    yield
+    while STARTED:
+        thread, stop = STARTED.pop().extensions["projection_runner"]
+        stop.set()
+        thread.join(10)
+
+
 def client_for(app: LedgerApplication, *, run_projections: bool) -> tuple[FlaskClient, dict[str, str], dict[str, str]]:
     flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app, RUN_PROJECTIONS=run_projections)
+    if run_projections:
+        STARTED.append(flask_app)
     app.create_account("Ada Byte Studio Ltd", ACCOUNT)
     app.create_account("Someone Else", OTHER)
     auth = {"Authorization": f"Bearer {app.create_api_key(ACCOUNT)}"}
