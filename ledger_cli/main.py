@@ -13,7 +13,7 @@ from ledger_cli.context import default_account, fail, open_app
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, relay
-from ledger_cli.project import project
+from ledger_cli.project import create_read_model_tables, project
 from ledger_cli.serve import serve
 
 
@@ -77,4 +77,5 @@ def migrate() -> None:
     """Create the event store tables (run once before starting workers on PostgreSQL)."""
     app = open_app(create_tables=True)
     app.check_ready()
+    create_read_model_tables(app.store)
     click.echo(f"tables ready in {app.store.kind} store")

@@ -10,8 +10,10 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from ledger.store import config_from_environ
+from ledger.store import StoreConfig, config_from_environ
+from projections.db import Database
 from projections.models import READ_MODELS
+from projections.projector import ensure_tables
 from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
 
 
@@ -38,6 +40,15 @@ def project(names: tuple[str, ...], rebuild_name: str | None, show_status: bool,
             run(runner)
     finally:
         runner.close()
+
+
+def create_read_model_tables(store: StoreConfig) -> None:
+    """Part of ``ledger db migrate``: the read models' tables, created once before any worker starts."""
+    db = Database(store)
+    try:
+        ensure_tables(db, list(READ_MODELS.values()))
+    finally:
+        db.close()
 
 
 def print_status(rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ on one model cannot both commit the same batch.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,7 +124,19 @@ def write_rows(db: Database, model: ReadModel, contracts: list[Contract]) -> Non
         db.executemany(table.insert(), rows)
 
 
-def ensure_tables(db: Database, models: Sequence[ReadModel]) -> None:
+def ensure_tables(db: Database, models: Sequence[ReadModel], attempts: int = 5) -> None:
+    """CREATE ... IF NOT EXISTS; retried, because PostgreSQL can fail two processes racing on the same DDL."""
+    for attempt in range(attempts):
+        try:
+            create_tables(db, models)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def create_tables(db: Database, models: Sequence[ReadModel]) -> None:
     with db.transaction():
         db.execute(TRACKING_DDL)
         for model in models:
