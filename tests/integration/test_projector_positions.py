@@ -1,0 +1,55 @@
+"""The projector's tracking: a batch applies once, and a stale position rolls the whole batch back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.app import LedgerApplication
+from ledger_cli.story import run_story
+from projections.db import Database
+from projections.models import READ_MODELS
+from projections.projector import ConcurrentRunner, Projector, ensure_tables, move_position, tracking_rows
+from projections.runner import LogSource
+
+ACCOUNT = "acct-positions"
+
+
+def snapshot(db: Database) -> dict[str, Any]:
+    tables = {t.name: sorted(db.fetchall(f"SELECT * FROM {t.name}"), key=repr) for m in READ_MODELS.values()
+              for t in m.tables}
+    return {**tables, "tracking": [(r["projection"], r["position"], r["events_applied"]) for r in tracking_rows(db)]}
+
+
+def test_a_batch_applied_twice_is_applied_once(app: LedgerApplication) -> None:
+    run_story(app, ACCOUNT)
+    db = Database(app.store)
+    try:
+        projector = Projector(app, db)
+        batch = LogSource(app).read(0, 1000)
+        assert batch is not None
+        assert projector.apply(batch) == 15 * len(READ_MODELS)  # the story's 15 contract events, once per model
+        before = snapshot(db)
+        assert Projector(app, db).apply(batch) == 0
+        assert snapshot(db) == before
+    finally:
+        db.close()
+
+
+def test_a_position_moved_by_another_runner_refuses_the_batch_and_changes_nothing(app: LedgerApplication) -> None:
+    run_story(app, ACCOUNT)
+    db = Database(app.store)
+    try:
+        ensure_tables(db, list(READ_MODELS.values()))
+        projector = Projector(app, db, ["aging"])
+        first = LogSource(app).read(0, 10)
+        assert first is not None
+        projector.apply(first)
+        before = snapshot(db)
+        with pytest.raises(ConcurrentRunner), db.transaction():
+            db.execute("DELETE FROM rm_aging_entries")  # part of a batch that must not survive
+            move_position(db, "aging", "log", 0, first.position + 5, 3)  # it believes the position is still 0
+        assert snapshot(db) == before
+    finally:
+        db.close()
