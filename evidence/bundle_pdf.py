@@ -99,26 +99,42 @@ def exact(amount: Decimal, currency: str) -> str:
     return f"{(amount / Decimal(10) ** exponent).quantize(Decimal(1).scaleb(-(exponent + 2)))}"
 
 
+def interest_rows(content: BundleContent, sources: dict[str, int]) -> tuple[list[list[str]], frozenset[int]]:
+    cur = content.currency
+    money, figures = money_fn(cur), figures_fn(cur)
+    rows: list[list[str]] = []
+    totals: set[int] = set()
+    for figure in content.claim.invoices:
+        for p in figure.periods:
+            mark = sources.setdefault(p.source, len(sources) + 1)
+            rows.append([figure.number, p.start, p.end, str(p.days), figures(p.principal),
+                         f"{p.rate_percent}% [{mark}]", exact(p.interest, cur)])
+        totals.add(len(rows))
+        rows.append([figure.number, "", "", "", "", "interest, rounded", money(figure.interest)])
+        if figure.compensation or figure.compensation_basis:
+            rows.append([figure.number, "", "", "", "", f"fixed compensation: {figure.compensation_basis}",
+                         money(figure.compensation)])
+    return rows, frozenset(totals)
+
+
 def interest(content: BundleContent) -> list[Flowable]:
     claim, cur = content.claim, content.currency
-    money, figures = money_fn(cur), figures_fn(cur)
     flow: list[Flowable] = [para("2. Interest and compensation, step by step", H1), para(claim.regime.basis, BODY),
-                            para("Interest for a period = principal x annual rate x days / 365. The periods of an "
-                                 "invoice are added and rounded half-up to the minor unit once.", SMALL)]
-    widths = [26 * mm, 26 * mm, 16 * mm, 38 * mm, 24 * mm, 44 * mm]
-    for figure in claim.invoices:
-        rows = [[p.start, p.end, str(p.days), figures(p.principal), f"{p.rate_percent}%", exact(p.interest, cur)]
-                for p in figure.periods]
-        flow.append(para(f"Invoice {figure.number}, due {figure.due_on}: {money(figure.outstanding)} outstanding", H2))
-        flow += table(["From", "To", "Days", f"Principal ({cur})", "Rate a year", f"Interest ({cur}, unrounded)"],
-                      rows, widths, right=[2, 3, 4, 5])
-        sources = dict.fromkeys(p.source for p in figure.periods)
-        flow += [para("Rate source: " + "; ".join(sources), SMALL)] if sources else []
-        flow.append(markup(f"<b>Interest {text(money(figure.interest))}</b>; fixed compensation "
-                           f"<b>{text(money(figure.compensation))}</b>"
-                           + (f" ({text(figure.compensation_basis)})" if figure.compensation_basis else ""), RESULT))
+                            para("Interest for a period = principal x annual rate x days / 365, from the day after "
+                                 "the due date. A new period starts when a payment, credit or reversal changes the "
+                                 "principal, or (EU) at a half-year. The periods of an invoice are added and rounded "
+                                 "half-up to the minor unit once.", SMALL)]
     if not claim.invoices:
-        flow.append(para("No invoice was late as of this date.", BODY))
+        return [*flow, para("No invoice was late as of this date.", BODY)]
+    sources: dict[str, int] = {}
+    rows, totals = interest_rows(content, sources)
+    widths = [24 * mm, 20 * mm, 20 * mm, 12 * mm, 26 * mm, 36 * mm, 36 * mm]
+    flow += table(["Invoice", "From", "To", "Days", f"Principal ({cur})", "Rate a year [source]",
+                   f"Interest ({cur})"], rows, widths, right=[3, 4, 6], bold_rows=totals)
+    flow += [para(f"[{n}] {source}", SMALL) for source, n in sources.items()]
+    money = money_fn(cur)
+    flow.append(markup(f"<b>Total interest {text(money(claim.interest))}; total fixed compensation "
+                       f"{text(money(claim.compensation))}.</b>", RESULT))
     return flow
 
 

@@ -1,8 +1,7 @@
 """Shared PDF building blocks (reportlab platypus): fonts, styles, page furniture, tables.
 
-Long tables are built in chunks of ``CHUNK_ROWS`` rows: reportlab re-measures a
-table's remaining rows every time it splits one across a page, which is
-quadratic on a 10,000-row table; small chunks keep the whole build linear.
+Tables of records use ``evidence.rowtable`` (plain-text cells, linear layout);
+platypus paragraphs are kept for running text and the short key/value blocks.
 """
 
 from __future__ import annotations
@@ -24,9 +23,9 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
+from evidence.rowtable import Look, Measure, RowTable, lay_out
 from ledger.money import format_minor
 
-CHUNK_ROWS = 40
 MARGIN = 18 * mm
 PAGE_WIDTH, PAGE_HEIGHT = A4
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -104,34 +103,30 @@ def figures_fn(currency: str) -> Callable[[int], str]:
     return figures
 
 
+MEASURES: dict[tuple[str, float], Measure] = {}
+LOOK = Look(font=FONT_TABLE, bold_font=FONT_TABLE_BOLD, size=8.0, leading=10.0, ink=INK, rule=RULE, shade=SHADE,
+            zebra=ZEBRA)
+
+
+def measure(font: str) -> Measure:
+    key = (font, LOOK.size)
+    if key not in MEASURES:
+        MEASURES[key] = Measure(font, LOOK.size)
+    return MEASURES[key]
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
-          right: Sequence[int] = (), bold_last: bool = False) -> list[Flowable]:
-    """A ruled table with a shaded header, split into chunks of rows (see the module note)."""
+          right: Sequence[int] = (), bold_last: bool = False, bold_rows: frozenset[int] = frozenset()) -> list[Flowable]:
+    """A ruled table with a shaded header that repeats on every page (linear in rows: see ``rowtable``)."""
     if not rows:
         return [para("None recorded.", SMALL)]
-    heads = [Paragraph(text(h), RIGHT_CELL_BOLD if i in right else CELL_BOLD) for i, h in enumerate(header)]
-    cells = [[_cell(v, i in right, bold_last and n == len(rows) - 1) for i, v in enumerate(r)] for n, r in enumerate(rows)]
-    chunks = [cells[i:i + CHUNK_ROWS] for i in range(0, len(cells), CHUNK_ROWS)]
-    return [_chunk(heads, chunk, widths, bold_last and n == len(chunks) - 1) for n, chunk in enumerate(chunks)]
-
-
-def _cell(value: Any, right: bool, bold: bool) -> Any:
-    if isinstance(value, Flowable):
-        return value
-    st = (RIGHT_CELL_BOLD if bold else RIGHT_CELL) if right else (CELL_BOLD if bold else CELL)
-    return Paragraph(text(value), st)
-
-
-def _chunk(heads: list[Paragraph], rows: list[list[Any]], widths: Sequence[float], bold_last: bool) -> Table:
-    commands: list[tuple[Any, ...]] = [
-        ("BACKGROUND", (0, 0), (-1, 0), SHADE), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
-    if bold_last:
-        commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK))
-    return Table([heads, *rows], colWidths=list(widths), repeatRows=1, style=TableStyle(commands))
+    bold_rows = bold_rows | ({len(rows) - 1} if bold_last else set())
+    regular, bold = measure(LOOK.font), measure(LOOK.bold_font)
+    laid = [lay_out([["" if cell is None else str(cell) for cell in row]], widths, LOOK,
+                    bold if index in bold_rows else regular, bold=index in bold_rows)[0]
+            for index, row in enumerate(rows)]
+    (head,) = lay_out([list(header)], widths, LOOK, bold)
+    return [RowTable(head, laid, widths, frozenset(right), LOOK)]
 
 
 def key_values(pairs: Sequence[tuple[str, Any]], widths: tuple[float, float] = (42 * mm, BODY_WIDTH - 42 * mm)) -> Table:
