@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from ledger.errors import ValidationError
 from ledger.state import LicenceState
 from projections.db import Database
 from projections.queries import PAGE_SIZE_MAX, money
@@ -28,7 +29,10 @@ def encode_cursor(contract_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
-    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:  # not base64, or not UTF-8 inside (binascii.Error and UnicodeDecodeError are ValueErrors)
+        raise ValidationError("cursor is not one this service returned", {"cursor": ["invalid cursor"]}) from None
 
 
 def list_contracts(
