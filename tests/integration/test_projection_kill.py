@@ -51,7 +51,7 @@ def test_a_projection_killed_at_random_points_ends_identical_to_a_clean_rebuild(
     with_db = Database(store)
     for _ in range(KILLS):
         if project_until_killed(env, chance.uniform(0.5, 2.0)):
-            positions.append(min(row["position"] for row in tracking_rows(with_db) if row["source"] == "log"))
+            positions.append(min((r["position"] for r in tracking_rows(with_db) if r["source"] == "log"), default=0))
     with_db.close()
     finish = subprocess.run([*LEDGER, "project", "--exit-when-caught-up"], env=env, capture_output=True, text=True,
                             timeout=120)
