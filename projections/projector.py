@@ -94,14 +94,15 @@ class Projector:
         self.states = ContractStates(app)
         ensure_tables(db, self.models)
 
-    def positions(self, source: str = LOG_SOURCE) -> dict[str, int]:
-        return {m.name: read_position(self.db, m.name, source) for m in self.models}
+    def positions(self, source: str = LOG_SOURCE, *, lock: bool = False) -> dict[str, int]:
+        """Each model's position; with ``lock`` (inside a transaction) a second runner waits here for this one."""
+        return {m.name: read_position(self.db, m.name, source, lock=lock) for m in self.models}
 
     def apply(self, batch: Batch) -> int:
         """Apply ``batch`` to every model behind its position; return how many contract events were applied."""
         applied = 0
         with self.db.transaction():
-            positions = self.positions(batch.source)
+            positions = self.positions(batch.source, lock=True)
             states = {item.contract_id: self.states.advance(item) for item in batch.events}
             for model in self.models:
                 start = positions[model.name]
@@ -143,6 +144,8 @@ def create_tables(db: Database, models: Sequence[ReadModel]) -> None:
             for table in model.tables:
                 for statement in table.ddl():
                     db.execute(statement)
+            # The log's row exists from the start, so a second runner always has a row to wait on (FOR UPDATE).
+            db.execute("INSERT INTO rm_tracking VALUES (?, ?, 0, 0, NULL) ON CONFLICT DO NOTHING", (model.name, LOG_SOURCE))
 
 
 def drop_model(db: Database, model: ReadModel) -> None:
@@ -155,8 +158,10 @@ def drop_model(db: Database, model: ReadModel) -> None:
     ensure_tables(db, [model])
 
 
-def read_position(db: Database, name: str, source: str = LOG_SOURCE) -> int:
-    row = db.fetchone("SELECT position FROM rm_tracking WHERE projection = ? AND source = ?", (name, source))
+def read_position(db: Database, name: str, source: str = LOG_SOURCE, *, lock: bool = False) -> int:
+    # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row lock.
+    suffix = " FOR UPDATE" if lock and db.kind == "postgres" else ""
+    row = db.fetchone("SELECT position FROM rm_tracking WHERE projection = ? AND source = ?" + suffix, (name, source))
     return int(row[0]) if row else 0
 
 

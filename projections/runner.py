@@ -21,7 +21,15 @@ from ledger.app import LedgerApplication, is_contract_topic
 from ledger.store import StoreConfig
 from projections.db import Database
 from projections.models import READ_MODELS
-from projections.projector import LOG_SOURCE, Batch, ContractEvent, Projector, drop_model, tracking_rows
+from projections.projector import (
+    LOG_SOURCE,
+    Batch,
+    ConcurrentRunner,
+    ContractEvent,
+    Projector,
+    drop_model,
+    tracking_rows,
+)
 
 BATCH_SIZE = 500
 POLL_INTERVAL_S = 0.2
@@ -87,6 +95,8 @@ class Runner:
         while not stop.is_set():
             try:
                 caught_up = self.step()[0] == 0
+            except ConcurrentRunner:
+                continue  # another runner applied this batch first: read on from its position
             except Exception:  # a failed batch rolled back: keep serving and try again
                 log.exception("projection batch failed; retrying")
                 self.projector.states.clear()

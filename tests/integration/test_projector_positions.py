@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from ledger_cli.story import run_story
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import ConcurrentRunner, Projector, ensure_tables, move_position, tracking_rows
-from projections.runner import LogSource
+from projections.runner import LogSource, Runner
+from tests.seeding import seed
 
 ACCOUNT = "acct-positions"
 
@@ -53,3 +55,32 @@ def test_a_position_moved_by_another_runner_refuses_the_batch_and_changes_nothin
         assert snapshot(db) == before
     finally:
         db.close()
+
+
+def test_two_runners_catching_up_at_once_apply_each_event_once(app: LedgerApplication) -> None:
+    recorded = seed(app, 1_500, per_save=10)
+    runners = [Runner(app.store, batch_size=7) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def catch_up(runner: Runner) -> None:
+        try:
+            runner.catch_up()
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=catch_up, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    try:
+        assert errors == []
+        raced = snapshot(runners[0].db)
+        assert {row[2] for row in raced["tracking"]} == {recorded}
+        for name in READ_MODELS:
+            runners[0].rebuild(name)
+        rebuilt = snapshot(runners[0].db)
+        assert {k: v for k, v in rebuilt.items() if k != "tracking"} == {k: v for k, v in raced.items() if k != "tracking"}
+    finally:
+        for runner in runners:
+            runner.close()
