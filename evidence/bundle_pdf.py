@@ -37,6 +37,11 @@ from evidence.pdfkit import (
 from ledger.money import CURRENCIES, format_minor
 
 RESULT = ParagraphStyle("result", parent=BODY, spaceBefore=3, spaceAfter=8)
+CONTENTS = ("Contents: 1 Statement of account; 2 Interest and compensation; 3 Milestones, delivery and acceptance; "
+            "4 Invoices; 5 Payments; 6 Reminders and demands; 7 Communications and promises; 8 Disputes, work pauses, "
+            "licence, escrow and claims; 9 Chronology (exhibits E-n); 10 Integrity appendix and documents (D-n). "
+            "Enclosed in the same ZIP: letter-before-action.pdf, events.jsonl, statement.csv, chronology.csv, "
+            "interest.csv, rates/, attachments/, manifest.json.")
 NOT_ADVICE = ("Prepared by the supplier's ledger software from its own records. The interest and compensation are "
               "computed under the rules stated; this document is not legal advice.")
 
@@ -74,7 +79,7 @@ def cover(content: BundleContent, fingerprint: str, generated_at: str) -> list[F
     flow += [para("Basis of the interest claimed", H2), para(content.claim.regime.basis, BODY)]
     flow += [para("Parties", H2), key_values([("Claimant (supplier)", party(c.supplier)),
                                               ("Defendant (client)", party(c.client))])]
-    flow += [para("The contract", H2), key_values(terms), Spacer(1, 4 * mm)]
+    flow += [para("The contract", H2), key_values(terms), Spacer(1, 4 * mm), para(CONTENTS, SMALL), Spacer(1, 2 * mm)]
     flow.append(markup(f"<b>Fingerprint</b> (chain head, version {c.version}): <font size=8>{text(fingerprint)}</font>"
                        f"<br/>Generated {text(generated_at)}. {text(NOT_ADVICE)}", SMALL))
     return flow
@@ -85,7 +90,7 @@ def statement(content: BundleContent) -> list[Flowable]:
     rows = [[r["date"], r["reference"], r["description"], money(r["debit"]) if r["debit"] else "",
              money(r["credit"]) if r["credit"] else "", money(r["balance"])] for r in content.statement]
     closing = content.statement[-1]["balance"] if content.statement else 0
-    widths = [22 * mm, 26 * mm, 60 * mm, 22 * mm, 22 * mm, 22 * mm]
+    widths = [22 * mm, 26 * mm, 54 * mm, 24 * mm, 24 * mm, 24 * mm]
     return [para("1. Statement of account", H1), para(f"Every debit and credit up to {content.as_of}, in date order.",
                                                       SMALL),
             *table(["Date", "Reference", "Description", f"Debit ({cur})", f"Credit ({cur})", f"Balance ({cur})"], rows,
