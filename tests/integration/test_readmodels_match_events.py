@@ -29,9 +29,12 @@ CLIENTS = [
     {"name": "Bo Smith", "email": "Bo@Smith.example", "kind": "individual"},
     {"name": "Bo Smith", "email": "bo@smith.example ", "kind": "individual"},
     {"name": "Cee GmbH", "email": "ar@cee.example", "kind": "business"},
+    {"name": "Dee SARL", "email": "compta@dee.example", "kind": "business", "company_number": "FR 99"},
+    {"name": "Eve Jones", "email": "eve@jones.example", "kind": "individual"},
+    {"name": "Eff Oy", "email": "ap@eff.example", "kind": "business"},
 ]
 COMMANDS_PER_EXAMPLE = 300
-CONTRACTS_PER_EXAMPLE = 12
+CONTRACTS_PER_EXAMPLE = 16
 
 
 def sign_contracts(app: LedgerApplication, data: st.DataObject) -> list[UUID]:
