@@ -49,7 +49,8 @@ from ledger.records import (
 )
 from ledger.state import STATE_CLASSES
 from ledger.store import StoreConfig
-from ledger.transcodings import register_state_transcodings
+from ledger.terms import check_unicode
+from ledger.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.views import contract_summary, statement
 
 # Command name (as used over HTTP and Kafka) -> Contract method.
@@ -113,9 +114,17 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def command_digest(command: str, contract_id: str | None, args: dict[str, Any]) -> str:
-    document = {"command": command, "contract_id": contract_id, "args": to_jsonable(args)}
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+def command_digest(command: str, contract_id: UUID | str | None, args: dict[str, Any]) -> str:
+    """SHA-256 of the command as canonical JSON: what an idempotency key is bound to."""
+    try:
+        normalised = str(UUID(str(contract_id))) if contract_id is not None else None
+    except ValueError:
+        normalised = str(contract_id)
+    document = {"command": command, "contract_id": normalised, "args": to_jsonable(args)}
+    try:
+        return hashlib.sha256(canonical_json(document)).hexdigest()
+    except (TypeError, ValueError) as error:  # a float, an object, a lone surrogate: not a command we can record
+        raise ValidationError(f"the command cannot be recorded: {error}", {"args": [str(error)]}) from None
 
 
 class LedgerApplication(Application[UUID]):
@@ -137,6 +146,11 @@ class LedgerApplication(Application[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
         return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> JSONTranscoder:
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -176,7 +190,7 @@ class LedgerApplication(Application[UUID]):
     ) -> CommandResult:
         self.check_key(idempotency_key)
         new_id = contract_id or uuid4()
-        digest = command_digest("sign_contract", str(contract_id) if contract_id else None, terms)
+        digest = command_digest("sign_contract", contract_id, terms)
         for _ in range(RETRIES_MAX):
             try:
                 contract = Contract.sign(contract_id=new_id, account_id=account_id, **terms)
@@ -211,7 +225,7 @@ class LedgerApplication(Application[UUID]):
         method = COMMANDS.get(command)
         if method is None:
             raise ValidationError(f"unknown command {command!r}", {"type": ["unknown command"]})
-        digest = command_digest(command, str(contract_id), args)
+        digest = command_digest(command, contract_id, args)
         for _ in range(RETRIES_MAX):
             try:
                 contract, extra = self.run_command(account_id, contract_id, method, args, expected_version)
@@ -253,6 +267,7 @@ class LedgerApplication(Application[UUID]):
                 f"an idempotency key of 1 to {IDEMPOTENCY_KEY_MAX} characters is required",
                 {"idempotency_key": ["required"]},
             )
+        check_unicode(key, "idempotency_key")
 
     def replay(self, account_id: str, key: str, digest: str) -> CommandResult | None:
         try:
@@ -378,7 +393,32 @@ class LedgerApplication(Application[UUID]):
             except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
                 return VerifyResult(False, str(contract_id), len(records) + 1, None, None, stored.originator_version,
                                     f"stored event cannot be decoded: {error}")
-        return verify_chain(str(contract_id), records)
+        result = verify_chain(str(contract_id), records)
+        if result.ok:
+            return self.check_snapshot(contract_id, result)
+        return result
+
+    def replay_contract(self, contract_id: UUID | str) -> Contract:
+        """The contract rebuilt from its events alone, never from a snapshot (for evidence and checks)."""
+        contract: Any = None
+        for domain_event in self.guarded(lambda: list(self.events.get(UUID(str(contract_id))))):
+            contract = domain_event.mutate(contract)
+        if not isinstance(contract, Contract):
+            raise ContractNotFound(f"no contract {contract_id}", contract_id=str(contract_id))
+        return contract
+
+    def check_snapshot(self, contract_id: UUID, result: VerifyResult) -> VerifyResult:
+        """A snapshot is a cache of the events: it must rebuild exactly the state the events give."""
+        if self.snapshots is None:
+            return result
+        snapshots = list(self.guarded(self.snapshots.get, contract_id, desc=True, limit=1))
+        if not snapshots:
+            return result
+        from_snapshot = self.guarded(self.repository.get, contract_id)
+        if vars(from_snapshot) != vars(self.replay_contract(contract_id)):
+            return VerifyResult(False, str(contract_id), result.events, None, None, snapshots[0].originator_version,
+                                "the snapshot at this version disagrees with the events (the snapshot was altered)")
+        return result
 
 
 def is_contract_topic(topic: str) -> bool:

@@ -144,6 +144,14 @@ class VerifyResult:
         }
 
 
+def content_failure(record: ChainRecord) -> str | None:
+    try:
+        computed = record.computed_hash()
+    except (TypeError, ValueError) as error:
+        return f"content is not canonical JSON ({error})"
+    return None if computed == record.hash else "content does not match its hash (the event was altered)"
+
+
 def verify_chain(contract_id: str, records: list[ChainRecord]) -> VerifyResult:
     """Walk the records in order; report the first broken link or OK with the head."""
     prev = GENESIS
@@ -155,8 +163,8 @@ def verify_chain(contract_id: str, records: list[ChainRecord]) -> VerifyResult:
             failure = f"version {record.version} where {expected_version} was expected (gap or reorder)"
         elif record.prev_hash != prev:
             failure = "prev_hash does not match the hash of the event before it"
-        elif record.computed_hash() != record.hash:
-            failure = "content does not match its hash (the event was altered)"
+        else:
+            failure = content_failure(record)
         if failure:
             return VerifyResult(False, contract_id, len(records), None, None, expected_version, failure)
         prev = record.hash

@@ -50,7 +50,7 @@ from ledger.state import (
 
 # Keys of a stored event that are not its payload (envelope and chain fields).
 ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash", "class_version"}
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash"}
 )
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "escrow_release", "other")
 DIRECTIONS = ("inbound", "outbound")
@@ -85,14 +85,14 @@ class Contract(Aggregate):
     @classmethod
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         timestamp = event_class.create_timestamp()
-        link = _link(str(id), 1, event_class.__name__, kwargs, timestamp, GENESIS)
+        link = _link(event_class, str(id), 1, kwargs, timestamp, GENESIS)
         return super()._create(event_class, id=id, timestamp=timestamp, prev_hash=GENESIS, hash=link, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         if self.closed_on is not None:
             raise ContractClosed("the contract is closed; nothing more can be recorded")
         timestamp = event_class.create_timestamp()
-        link = _link(str(self.id), self.version + 1, event_class.__name__, kwargs, timestamp, self.chain_head)
+        link = _link(event_class, str(self.id), self.version + 1, kwargs, timestamp, self.chain_head)
         super().trigger_event(event_class, timestamp=timestamp, prev_hash=self.chain_head, hash=link, **kwargs)
 
     def stamp(self, version: int, link: str) -> None:
@@ -327,7 +327,7 @@ class Contract(Aggregate):
         lines: list[dict[str, Any]] | None = None,
         due_on: date | None = None,
     ) -> None:
-        number = terms.text(number, "number", limit=40)
+        number = terms.identifier(number, "number")
         if number in self.invoices:
             raise AlreadyExistsError(f"invoice {number!r} already exists", number=number)
         keys = list(milestone_keys or [])
@@ -423,11 +423,18 @@ class Contract(Aggregate):
         day = _day(occurred_on)
         self.check_not_before(day, invoice.issued_on, "the invoice date")
         self.check_fits(invoice, value, day)
-        note_number = credit_note_number or f"CN-{number}-{len(invoice.reductions) + 1}"
+        taken = {r["ref"] for i in self.invoices.values() for r in i.reductions if r["kind"] == "credit"}
+        if credit_note_number is None:
+            serial = 1 + sum(1 for r in invoice.reductions if r["kind"] == "credit")
+            while f"CN-{number}-{serial}" in taken:
+                serial += 1
+            credit_note_number = f"CN-{number}-{serial}"
+        elif terms.identifier(credit_note_number, "credit_note_number") in taken:
+            raise AlreadyExistsError(f"credit note {credit_note_number!r} already exists", number=credit_note_number)
         self._credit_note_issued(
             occurred_on=day,
             number=number,
-            credit_note_number=terms.text(note_number, "credit_note_number", limit=60),
+            credit_note_number=credit_note_number,
             amount=value,
             reason=terms.text(reason, "reason"),
         )
@@ -454,7 +461,7 @@ class Contract(Aggregate):
         reference: str | None = None,
         allocations: dict[str, Any] | None = None,
     ) -> None:
-        payment_id = terms.text(payment_id, "payment_id", limit=100)
+        payment_id = terms.identifier(payment_id, "payment_id")
         if payment_id in self.payments:
             raise AlreadyExistsError(f"payment {payment_id!r} is already recorded", payment_id=payment_id)
         if method not in PAYMENT_METHODS:
@@ -570,8 +577,8 @@ class Contract(Aggregate):
         for number in invoice_numbers:
             invoice = self.open_invoice(number)
             self.check_not_before(day, invoice.issued_on, f"invoice {number}'s date")
-            if invoice.outstanding() <= 0:
-                raise InvoiceNotOpen(f"invoice {number} has nothing outstanding", number=number)
+            if invoice.outstanding(day) <= 0:
+                raise InvoiceNotOpen(f"invoice {number} had nothing outstanding on {day}", number=number)
         self._reminder_sent(
             occurred_on=day,
             invoice_numbers=list(dict.fromkeys(invoice_numbers)),
@@ -697,7 +704,7 @@ class Contract(Aggregate):
     def open_dispute(
         self, *, dispute_id: str, occurred_on: date, reason: str, invoice_numbers: list[str] | None = None
     ) -> None:
-        dispute_id = terms.text(dispute_id, "dispute_id", limit=100)
+        dispute_id = terms.identifier(dispute_id, "dispute_id")
         if dispute_id in self.disputes:
             raise AlreadyExistsError(f"dispute {dispute_id!r} already exists", dispute_id=dispute_id)
         numbers = list(invoice_numbers or [])
@@ -773,13 +780,13 @@ class Contract(Aggregate):
     def extend_licence(self, *, occurred_on: date, expires_on: date, reason: str) -> None:
         self.check_licence_time_limited()
         new_expiry = _day(expires_on, "expires_on")
-        if self.licence.expires_on is not None and new_expiry <= self.licence.expires_on:
+        if new_expiry <= self.licence.latest_expiry():
             raise DateOutOfOrder("expires_on must be after the current expiry", field="expires_on")
         self._licence_extended(occurred_on=_day(occurred_on), expires_on=new_expiry, reason=terms.text(reason, "reason"))
 
     @event("LicenceExtended")
     def _licence_extended(self, occurred_on: str, expires_on: str, reason: str) -> None:
-        self.licence.expires_on = expires_on
+        self.licence.extensions.append({"on": occurred_on, "expires_on": expires_on, "reason": reason})
 
     def make_licence_perpetual(self, *, occurred_on: date, reason: str) -> None:
         self.check_licence_time_limited()
@@ -799,7 +806,14 @@ class Contract(Aggregate):
             and self.licence.perpetual_on is None
             and self.is_fully_paid()
         ):
-            self._licence_made_perpetual(occurred_on=day, reason="final payment received")
+            self._licence_made_perpetual(occurred_on=self.paid_in_full_since(day), reason="final payment received")
+
+    def paid_in_full_since(self, day: str) -> str:
+        """The first date from which nothing is owed (a back-dated final payment does not back-date the licence)."""
+        dates_seen = [day, self.licence.granted_on or day]
+        for invoice in self.invoices.values():
+            dates_seen += [invoice.issued_on, *(r["on"] for r in invoice.reductions), *(r["until"] for r in invoice.reductions if r["until"])]
+        return max(dates_seen)
 
     @event("LicenceMadePerpetual")
     def _licence_made_perpetual(self, occurred_on: str, reason: str) -> None:
@@ -914,11 +928,15 @@ class Contract(Aggregate):
         )
 
     def close(self, *, occurred_on: date, reason: str) -> None:
-        if self.outstanding() > 0:
+        day = _day(occurred_on)
+        self.check_not_before(day, self.signed_on, "the signing date")
+        if self.statement_lines:
+            self.check_not_before(day, max(line.on for line in self.statement_lines), "the last entry on the statement")
+        if self.outstanding() > 0 or self.outstanding(day) > 0:
             raise OutstandingBalance(
                 f"{self.outstanding()} minor units are still outstanding; record payment or write it off first"
             )
-        self._closed(occurred_on=_day(occurred_on), reason=terms.text(reason, "reason"))
+        self._closed(occurred_on=day, reason=terms.text(reason, "reason"))
 
     @event("ContractClosed")
     def _closed(self, occurred_on: str, reason: str) -> None:
@@ -954,8 +972,14 @@ class Contract(Aggregate):
         return sum(i.outstanding(as_of) for i in self.invoices.values() if i.due_on < as_of)
 
     def is_fully_paid(self) -> bool:
+        """Every milestone invoiced and every invoice cleared by payments or credit notes (a write-off is not payment)."""
         all_invoiced = all(m.invoice_number is not None for m in self.milestones.values())
-        return all_invoiced and self.outstanding() == 0 and self.invoiced() > 0
+        return all_invoiced and self.outstanding() == 0 and self.invoiced() > 0 and self.reduced("write_off") == 0
+
+    def milestone_invoiced(self, key: str, as_of: str) -> bool:
+        return any(
+            key in i.milestone_keys and i.is_issued(as_of) and not i.is_voided(as_of) for i in self.invoices.values()
+        )
 
     def open_disputes(self, as_of: str) -> list[DisputeState]:
         return [d for d in self.disputes.values() if d.opened_on <= as_of and (d.resolved_on is None or d.resolved_on > as_of)]
@@ -963,7 +987,7 @@ class Contract(Aggregate):
     def status(self, as_of: str) -> str:
         if self.closed_on is not None and self.closed_on <= as_of:
             return "closed"
-        if any(c["on"] <= as_of and c["judgment"] is None for c in self.claims):
+        if any(c["on"] <= as_of and (c["judgment"] is None or c["judgment"]["on"] > as_of) for c in self.claims):
             return "in_claim"
         if self.open_disputes(as_of):
             return "in_dispute"
@@ -973,7 +997,7 @@ class Contract(Aggregate):
             return "overdue"
         if self.outstanding(as_of) > 0:
             return "awaiting_payment"
-        if all(m.invoice_number is not None for m in self.milestones.values()) and self.invoiced(as_of) > 0:
+        if all(self.milestone_invoiced(key, as_of) for key in self.milestones) and self.invoiced(as_of) > 0:
             return "settled"
         return "active"
 
@@ -992,12 +1016,20 @@ class Contract(Aggregate):
     CONTRACT_TYPE: ClassVar[str] = "Contract"
 
 
-def _link(contract_id: str, version: int, event_type: str, kwargs: dict[str, Any], timestamp: Any, prev: str) -> str:
-    payload = {k: v for k, v in kwargs.items() if k not in ENVELOPE}
+def payload_of(fields: dict[str, Any], class_version: int) -> dict[str, Any]:
+    """The hashed payload: the event's own fields, and its schema version when above 1 (as the store keeps it)."""
+    payload = {k: v for k, v in fields.items() if k not in ENVELOPE}
+    if class_version > 1:
+        payload["class_version"] = class_version
+    return payload
+
+
+def _link(event_class: Any, contract_id: str, version: int, kwargs: dict[str, Any], timestamp: Any, prev: str) -> str:
+    payload = payload_of(kwargs, getattr(event_class, "class_version", 1))
     return event_hash(
         contract_id=contract_id,
         version=version,
-        event_type=event_type,
+        event_type=event_class.__name__,
         payload=payload,
         occurred_on=kwargs["occurred_on"],
         recorded_at=format_recorded_at(timestamp),

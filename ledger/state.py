@@ -119,15 +119,25 @@ class DisputeState:
 class LicenceState:
     kind: str = "none"  # none, time_limited, perpetual
     granted_on: str | None = None
-    expires_on: str | None = None
+    expires_on: str | None = None  # as granted; extensions are kept with their dates
     perpetual_on: str | None = None
+    extensions: list[dict[str, Any]] = field(default_factory=list)
+
+    def expiry(self, as_of: str) -> str | None:
+        """The expiry in force on ``as_of``: an extension counts from the day it was agreed."""
+        agreed = [x["expires_on"] for x in self.extensions if x["on"] <= as_of]
+        return agreed[-1] if agreed else self.expires_on
+
+    def latest_expiry(self) -> str:
+        return self.extensions[-1]["expires_on"] if self.extensions else (self.expires_on or "")
 
     def status(self, as_of: str) -> str:
         if self.perpetual_on and self.perpetual_on <= as_of:
             return "perpetual"
         if not self.granted_on or self.granted_on > as_of:
             return "not_granted"
-        if self.expires_on and self.expires_on < as_of:
+        expiry = self.expiry(as_of)
+        if expiry and expiry < as_of:
             return "expired"
         return "valid"
 

@@ -8,7 +8,7 @@ list, dict) and hashes the same way everywhere.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +16,7 @@ from ledger.errors import ScheduleMismatch, ValidationError
 from ledger.money import Money, check_currency
 
 JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CLIENT_KINDS = ("business", "individual")
 DUE_RULES = ("on_signing", "on_acceptance", "on_date")
@@ -31,8 +32,27 @@ def optional_text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str | Non
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be text", {field: ["must be text"]})
+    check_unicode(value, field)
     if len(value) > limit:
         raise ValidationError(f"{field} is longer than {limit} characters", {field: [f"at most {limit} characters"]})
+    return value
+
+
+def check_unicode(value: str, field: str) -> None:
+    """Text must be valid Unicode (no lone surrogates): it is hashed as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{field} is not valid Unicode text", {field: ["invalid unicode"]}) from None
+
+
+def identifier(value: Any, field: str) -> str:
+    """An id chosen by the caller (invoice number, payment id, ...): it becomes a key in the record."""
+    if not isinstance(value, str) or not IDENTIFIER.match(value):
+        raise ValidationError(
+            f"{field} must be 1 to 100 letters, digits or . _ : / - and start with a letter or digit",
+            {field: ["invalid identifier"]},
+        )
     return value
 
 
@@ -44,7 +64,7 @@ def text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str:
 
 
 def iso(value: Any, field: str) -> str:
-    if not isinstance(value, date):
+    if isinstance(value, datetime) or not isinstance(value, date):
         raise ValidationError(f"{field} must be a date", {field: ["must be a date (YYYY-MM-DD)"]})
     return value.isoformat()
 

@@ -24,6 +24,19 @@ def dataclass_transcoding(cls: type) -> Transcoding:
     return _Transcoding()
 
 
+class LedgerTranscoder(JSONTranscoder):
+    """Decodes ``{"_type_": ..., "_data_": ...}`` only for registered type names.
+
+    The library treats any two-key dict with those keys as an encoded object; a
+    user's dict that happened to look like one must come back as the dict it was.
+    """
+
+    def _decode_obj(self, d: dict[str, Any]) -> Any:
+        if len(d) == 2 and isinstance(d.get("_type_"), str) and "_data_" in d and d["_type_"] in self.names:
+            return self.names[d["_type_"]].decode(d["_data_"])
+        return d
+
+
 def register_state_transcodings(transcoder: JSONTranscoder, classes: tuple[type, ...]) -> None:
     for cls in classes:
         transcoder.register(dataclass_transcoding(cls))

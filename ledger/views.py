@@ -7,7 +7,7 @@ from typing import Any
 from ledger import dates
 from ledger.contract import Contract
 from ledger.reminders import letter_response_days, next_reminder
-from ledger.state import InvoiceState, statement_rows
+from ledger.state import InvoiceState, MilestoneState, statement_rows
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:
@@ -62,13 +62,34 @@ def invoice_view(invoice: InvoiceState, currency: str, as_of: str) -> dict[str, 
         "days_overdue": dates.days_between(invoice.due_on, as_of) if late else 0,
         "fingerprint_at_issue": {"hash": invoice.issued_hash, "version": invoice.issued_version},
         "reminders": [r for r in invoice.reminders if r["on"] <= as_of],
-        "voided_on": invoice.voided_on,
+        "voided_on": invoice.voided_on if invoice.is_voided(as_of) else None,
     }
+
+
+def milestone_status(milestone: MilestoneState, as_of: str) -> str:
+    """pending, delivered, rejected or accepted, from the dated facts up to ``as_of``."""
+    facts = [(d["on"], 0, "delivered") for d in milestone.deliveries]
+    facts += [(r["on"], 1, "rejected") for r in milestone.rejections]
+    if milestone.accepted_on:
+        facts.append((milestone.accepted_on, 1, "accepted"))
+    known = sorted(f for f in facts if f[0] <= as_of)
+    return known[-1][2] if known else "pending"
+
+
+def invoice_number_as_of(contract: Contract, key: str, as_of: str) -> str | None:
+    for invoice in contract.invoices.values():
+        if key in invoice.milestone_keys and invoice.is_issued(as_of) and not invoice.is_voided(as_of):
+            return invoice.number
+    return None
+
+
+def is_paused(contract: Contract, as_of: str) -> bool:
+    return any(p["paused_on"] <= as_of and (p["resumed_on"] is None or p["resumed_on"] > as_of) for p in contract.work_pauses)
 
 
 def next_action(contract: Contract, as_of: str, due: list[dict[str, Any]]) -> str:
     """One sentence: what the supplier should do next on this contract."""
-    if contract.closed_on is not None:
+    if contract.closed_on is not None and contract.closed_on <= as_of:
         return "none: the contract is closed"
     if contract.open_disputes(as_of):
         return "resolve the open dispute"
@@ -85,14 +106,16 @@ def next_action(contract: Contract, as_of: str, due: list[dict[str, Any]]) -> st
             deadline = dates.add_days(min(letters), response_days)
             return f"await the reply to the letter before action on {invoice.number} until {deadline}, then file a claim"
     for milestone in contract.milestones.values():
-        if milestone.invoice_number is None and (milestone.due != "on_acceptance" or milestone.status == "accepted"):
+        status = milestone_status(milestone, as_of)
+        if not contract.milestone_invoiced(milestone.key, as_of) and (milestone.due != "on_acceptance" or status == "accepted"):
             return f"invoice milestone {milestone.key}"
     for milestone in contract.milestones.values():
+        status = milestone_status(milestone, as_of)
         if milestone.due == "on_signing":
             continue
-        if milestone.status in ("pending", "rejected"):
+        if status in ("pending", "rejected"):
             return f"deliver milestone {milestone.key}"
-        if milestone.status == "delivered":
+        if status == "delivered":
             return f"ask the client to accept milestone {milestone.key}"
     if contract.outstanding(as_of) > 0:
         return "wait for payment (nothing is overdue yet)"
@@ -131,10 +154,10 @@ def contract_summary(contract: Contract, as_of: str) -> dict[str, Any]:
                 "amount": money(m.amount, cur),
                 "due": m.due,
                 "due_date": m.due_date,
-                "status": m.status,
-                "invoice_number": m.invoice_number,
-                "delivered_on": m.deliveries[-1]["on"] if m.deliveries else None,
-                "accepted_on": m.accepted_on,
+                "status": milestone_status(m, as_of),
+                "invoice_number": invoice_number_as_of(contract, m.key, as_of),
+                "delivered_on": max((d["on"] for d in m.deliveries if d["on"] <= as_of), default=None),
+                "accepted_on": m.accepted_on if m.accepted_on and m.accepted_on <= as_of else None,
             }
             for m in contract.milestones.values()
         ],
@@ -147,23 +170,24 @@ def contract_summary(contract: Contract, as_of: str) -> dict[str, Any]:
                 "method": p.method,
                 "reference": p.reference,
                 "allocations": p.allocations,
-                "reversed_on": p.reversed_on,
+                "reversed_on": p.reversed_on if p.reversed_on and p.reversed_on <= as_of else None,
             }
             for p in contract.payments.values()
+            if p.value_date <= as_of
         ],
         "licence": {
             "terms": contract.licence_terms,
             "status": contract.licence.status(as_of),
             "granted_on": contract.licence.granted_on,
-            "expires_on": contract.licence.expires_on,
-            "perpetual_on": contract.licence.perpetual_on,
+            "expires_on": contract.licence.expiry(as_of),
+            "perpetual_on": contract.licence.perpetual_on if contract.licence.status(as_of) == "perpetual" else None,
         },
-        "work_paused": contract.is_work_paused(),
+        "work_paused": is_paused(contract, as_of),
         "reminders_due": due,
         "next_action": next_action(contract, as_of, due),
         "version": contract.version,
         "fingerprint": contract.chain_head,
-        "closed_on": contract.closed_on,
+        "closed_on": contract.closed_on if contract.closed_on and contract.closed_on <= as_of else None,
     }
 
 

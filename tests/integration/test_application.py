@@ -12,7 +12,7 @@ from ledger.app import LedgerApplication
 from ledger.store import StoreConfig
 from ledger_cli.story import AS_OF, DEMO_CONTRACT_ID, THIRD, run_story
 from tests.factories import money, terms
-from tests.integration.store_sql import update_state
+from tests.integration.store_sql import update_snapshot, update_state
 
 
 def sign(app: LedgerApplication, account: str = "acct", key: str | None = None, **overrides: object):
@@ -219,3 +219,50 @@ def test_a_statement_can_be_reproduced_as_the_ledger_knew_it_at_an_earlier_versi
     now = app.statement("acct", contract_id, AS_OF)
     assert then["closing_balance"] == THIRD and then["version"] == 6
     assert now["closing_balance"] == THIRD and len(now["lines"]) == 5 and len(then["lines"]) == 3
+
+
+def test_the_same_command_with_the_contract_id_spelt_in_capitals_is_a_replay(app: LedgerApplication) -> None:
+    contract_id = sign(app).contract_id
+    args = {"occurred_on": date(2026, 2, 1), "direction": "inbound", "channel": "email", "summary": "hello"}
+    first = app.execute("acct", contract_id, "log_communication", args, idempotency_key="u")
+    again = app.execute("acct", contract_id.upper(), "log_communication", args, idempotency_key="u")
+    assert again.replayed and again.version == first.version
+
+
+def test_a_float_amount_through_the_service_is_a_validation_error_and_changes_nothing(app: LedgerApplication) -> None:
+    contract_id = sign(app).contract_id
+    before = snapshot(app, "acct", contract_id)
+    with pytest.raises(errors.ValidationError):
+        app.execute("acct", contract_id, "record_payment",
+                    {"occurred_on": date(2026, 2, 1), "payment_id": "p", "amount": {"amount": 1.5, "currency": "EUR"}},
+                    idempotency_key="f")
+    with pytest.raises(errors.ValidationError):
+        app.execute("acct", contract_id, "pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"},
+                    idempotency_key="key-\udc80")
+    assert snapshot(app, "acct", contract_id) == before
+
+
+def test_an_edited_schema_version_breaks_the_chain(app: LedgerApplication, store: StoreConfig) -> None:
+    contract_id = UUID(sign(app).contract_id)
+    app.execute("acct", contract_id, "log_communication",
+                {"occurred_on": date(2026, 2, 1), "direction": "inbound", "channel": "phone",
+                 "summary": "client admits receiving the delivery", "counterpart": "CFO"}, idempotency_key="c")
+    update_state(store, contract_id, 2, lambda state: state.__setitem__("class_version", 1))
+    result = app.verify("acct", contract_id)
+    assert not result.ok and result.broken_version == 2
+
+
+def test_an_altered_snapshot_is_caught_by_verify(app: LedgerApplication, store: StoreConfig) -> None:
+    contract_id = UUID(sign(app).contract_id)
+    app.execute("acct", contract_id, "issue_invoice",
+                {"number": "I1", "occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}, idempotency_key="i")
+    for index in range(100):
+        app.execute("acct", contract_id, "log_communication",
+                    {"occurred_on": date(2026, 1, 6), "direction": "inbound", "channel": "email", "summary": f"m{index}"},
+                    idempotency_key=f"l{index}")
+    assert app.verify("acct", contract_id).ok
+    update_snapshot(store, contract_id, lambda doc: doc["state"]["invoices"]["I1"]["_data_"].__setitem__("amount", 1))
+    fresh = LedgerApplication(store)
+    result = fresh.verify("acct", contract_id)
+    assert not result.ok and "snapshot" in (result.reason or "")
+    assert fresh.replay_contract(contract_id).outstanding() == 100_000

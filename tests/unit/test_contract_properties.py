@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ledger.app import COMMANDS
 from ledger.chain import ChainRecord, format_recorded_at, verify_chain
-from ledger.contract import ENVELOPE, Contract
+from ledger.contract import Contract, payload_of
 from ledger.errors import LedgerError
 from ledger.views import statement
 from tests.factories import signed, state_of
@@ -20,7 +20,7 @@ from tests.workload import draw_command, draw_day
 def chain_of(contract: Contract, events: list) -> list[ChainRecord]:
     return [
         ChainRecord(str(contract.id), e.originator_version, type(e).__name__, 1,
-                    {k: v for k, v in vars(e).items() if k not in ENVELOPE}, e.occurred_on,
+                    payload_of(vars(e), getattr(type(e), "class_version", 1)), e.occurred_on,
                     format_recorded_at(e.timestamp), e.prev_hash, e.hash)
         for e in events
     ]
