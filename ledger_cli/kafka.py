@@ -20,6 +20,7 @@ import click
 
 from consumers import tansu
 from consumers.command_consumer import BATCH_MAX, CommandConsumer
+from consumers.projection_consumer import KafkaProjection
 from consumers.relay import PAGE_SIZE, EventRelay
 from consumers.settings import KafkaSettings
 from ledger.store import config_from_environ
@@ -81,7 +82,7 @@ def dev() -> None:
     """Local development helpers."""
 
 
-DEV_PROCESSES = (("serve",), ("consume",), ("relay",), ("project", "--follow"))
+DEV_PROCESSES = (("serve",), ("consume",), ("relay",), ("project", "--source", "kafka"))
 
 
 @dev.command()
@@ -107,3 +108,19 @@ def up(kafka_port: int) -> None:
         for child in children:
             child.wait(timeout=15)
         tansu.stop(broker)
+
+
+def project_from_kafka(names: list[str]) -> None:
+    """``ledger project --source kafka``: one consumer group (and thread) per read model, until SIGTERM."""
+    settings = KafkaSettings.from_environ()
+    stop = stop_on_signals()
+    store = config_from_environ()
+    projections = [KafkaProjection(open_app(store, create_tables=False), store, settings, name) for name in names]
+    threads = [threading.Thread(target=p.run, args=(stop,), name=f"project-{p.name}") for p in projections]
+    for thread in threads:
+        thread.start()
+    click.echo(f"projecting {', '.join(names)} from {settings.events_topic} (Ctrl-C to stop)", err=True)
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=1.0)
+    click.echo(f"project: stopped after {sum(p.applied for p in projections)} events", err=True)

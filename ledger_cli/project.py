@@ -11,6 +11,7 @@ import click
 from tqdm import tqdm
 
 from ledger.store import StoreConfig, config_from_environ
+from ledger_cli.kafka import project_from_kafka
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
@@ -25,9 +26,14 @@ from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
 @click.option("--exit-when-caught-up", is_flag=True, help="Catch up once and exit instead of polling forever.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=BATCH_SIZE, show_default=True,
               help="Notifications applied per transaction.")
+@click.option("--source", type=click.Choice(["log", "kafka"]), default="log", show_default=True,
+              help="Where events come from: the local notification log, or the Kafka events topic.")
 def project(names: tuple[str, ...], rebuild_name: str | None, show_status: bool, exit_when_caught_up: bool,
-            batch_size: int) -> None:
+            batch_size: int, source: str) -> None:
     """Run read models (all, or NAMES) from the event store's notification log, in batches per transaction."""
+    if source == "kafka":
+        project_from_kafka(list(names) or list(READ_MODELS))
+        return
     runner = Runner(config_from_environ(), list(names) or None, batch_size=batch_size)
     try:
         if show_status:
