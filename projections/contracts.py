@@ -10,20 +10,48 @@ from ledger.state import LicenceState
 from projections.db import Database
 from projections.queries import PAGE_SIZE_MAX, money
 
-# Status as of the query date: "overdue" as recorded means money is outstanding; it is overdue on ``as_of`` only
-# if an open invoice fell due before that date, otherwise the contract is awaiting payment.
-STATUS_SQL = (
-    "CASE WHEN c.status_recorded = 'overdue' THEN CASE WHEN EXISTS (SELECT 1 FROM rm_contract_dues d "
-    "WHERE d.contract_id = c.contract_id AND d.due_on < ?) THEN 'overdue' ELSE 'awaiting_payment' END "
-    "ELSE c.status_recorded END"
+SIGNED = "CASE WHEN e.kind = 'invoiced' THEN e.amount ELSE -e.amount END"
+# Every figure and the status as of ``as_of``, from the dated entries and intervals (see projections.rows),
+# in the precedence of ``Contract.status``: closed, in claim, in dispute, work paused, then the money.
+LISTED_SQL = f"""
+WITH e AS (
+  SELECT contract_id, number, due_on, kind, amount FROM rm_contract_entries
+  WHERE account_id = ? AND on_date <= ? AND (until_date IS NULL OR until_date > ?)
+), f AS (
+  SELECT contract_id,
+    SUM(CASE WHEN kind = 'invoiced' THEN amount ELSE 0 END) AS invoiced,
+    SUM(CASE WHEN kind = 'payment' THEN amount ELSE 0 END) AS paid,
+    SUM(CASE WHEN kind = 'credit' THEN amount ELSE 0 END) AS credited,
+    SUM(CASE WHEN kind = 'write_off' THEN amount ELSE 0 END) AS written_off,
+    SUM({SIGNED}) AS outstanding,
+    SUM(CASE WHEN due_on < ? THEN {SIGNED} ELSE 0 END) AS overdue
+  FROM e GROUP BY contract_id
+), b AS (
+  SELECT contract_id, MIN(due_on) AS next_due_on FROM (
+    SELECT contract_id, number, due_on, SUM({SIGNED}) AS left_amount FROM e GROUP BY contract_id, number, due_on
+  ) per_invoice WHERE left_amount > 0 GROUP BY contract_id
+), s AS (
+  SELECT contract_id, MAX(CASE kind WHEN 'closed' THEN 4 WHEN 'in_claim' THEN 3 WHEN 'in_dispute' THEN 2 ELSE 1 END)
+    AS status_rank
+  FROM rm_contract_intervals WHERE start_on <= ? AND (end_before IS NULL OR end_before > ?) GROUP BY contract_id
+), listed AS (
+  SELECT c.contract_id, c.account_id, c.client_key, c.client_name, c.client_email, c.title, c.currency, c.value,
+    COALESCE(f.invoiced, 0) AS invoiced, COALESCE(f.paid, 0) AS paid, COALESCE(f.credited, 0) AS credited,
+    COALESCE(f.written_off, 0) AS written_off, COALESCE(f.outstanding, 0) AS outstanding, b.next_due_on,
+    c.signed_on, c.last_event_at, c.version, c.fingerprint,
+    CASE s.status_rank WHEN 4 THEN 'closed' WHEN 3 THEN 'in_claim' WHEN 2 THEN 'in_dispute' WHEN 1 THEN 'work_paused'
+      ELSE CASE WHEN COALESCE(f.overdue, 0) > 0 THEN 'overdue' WHEN COALESCE(f.outstanding, 0) > 0 THEN 'awaiting_payment'
+      WHEN c.all_invoiced = 1 AND COALESCE(f.invoiced, 0) > 0 THEN 'settled' ELSE 'active' END END AS status,
+    COALESCE(f.overdue, 0) AS overdue
+  FROM rm_contracts c LEFT JOIN f ON f.contract_id = c.contract_id LEFT JOIN b ON b.contract_id = c.contract_id
+    LEFT JOIN s ON s.contract_id = c.contract_id
+  WHERE c.account_id = ? AND c.contract_id > ?
 )
-OVERDUE_SQL = "(SELECT COALESCE(SUM(d.outstanding), 0) FROM rm_contract_dues d WHERE d.contract_id = c.contract_id AND d.due_on < ?)"
+SELECT * FROM listed x"""
 CONTRACT_FIELDS = ("contract_id", "account_id", "client_key", "client_name", "client_email", "title", "currency",
                    "value", "invoiced", "paid", "credited", "written_off", "outstanding", "next_due_on", "signed_on",
                    "last_event_at", "version", "fingerprint", "status", "overdue")
 MONEY_FIELDS = ("value", "invoiced", "paid", "credited", "written_off", "outstanding", "overdue")
-
-
 def encode_cursor(contract_id: str) -> str:
     return base64.urlsafe_b64encode(contract_id.encode()).decode().rstrip("=")
 
@@ -39,12 +67,9 @@ def list_contracts(
     db: Database, account_id: str, as_of: str, *, status: str | None = None, client_email: str | None = None,
     overdue: bool | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the account's contracts in id order, and the cursor of the next page (None at the end)."""
+    """One page of the account's contracts in id order, as of ``as_of``, and the next page's cursor (None at the end)."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
-    columns = ", ".join(f"c.{f}" for f in CONTRACT_FIELDS[:-2])
-    inner = (f"SELECT {columns}, {STATUS_SQL} AS status, {OVERDUE_SQL} AS overdue FROM rm_contracts c "
-             "WHERE c.account_id = ? AND c.contract_id > ?")
-    params: list[Any] = [as_of, as_of, account_id, decode_cursor(cursor) if cursor else ""]
+    params: list[Any] = [account_id, as_of, as_of, as_of, as_of, as_of, account_id, decode_cursor(cursor) if cursor else ""]
     where = []
     if status:
         where.append("x.status = ?")
@@ -55,7 +80,7 @@ def list_contracts(
     if overdue is not None:
         where.append("x.overdue > 0" if overdue else "x.overdue = 0")
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = db.fetchall(f"SELECT * FROM ({inner}) x {clause} ORDER BY x.contract_id LIMIT ?", [*params, limit + 1])
+    rows = db.fetchall(f"{LISTED_SQL} {clause} ORDER BY x.contract_id LIMIT ?", [*params, limit + 1])
     items = [contract_item(row) for row in rows[:limit]]
     return items, encode_cursor(items[-1]["id"]) if len(rows) > limit else None
 
@@ -72,20 +97,28 @@ def contract_item(row: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
-LICENCE_FIELDS = ("contract_id", "client_key", "client_name", "title", "terms_kind", "kind", "granted_on", "expires_on",
+LICENCE_FIELDS = ("contract_id", "client_key", "client_name", "title", "terms_kind", "granted_on", "expires_on",
                   "perpetual_on")
 
 
 def licences(db: Database, account_id: str, as_of: str, expiring_before: str | None = None) -> list[dict[str, Any]]:
-    """Each contract's licence with its status on ``as_of``; with ``expiring_before``, only time-limited ones ending before it."""
-    sql = f"SELECT {', '.join(LICENCE_FIELDS)} FROM rm_licences WHERE account_id = ?"
-    params: list[Any] = [account_id]
-    if expiring_before:
-        sql += " AND expires_on IS NOT NULL AND expires_on < ? AND (perpetual_on IS NULL OR perpetual_on > ?)"
-        params += [expiring_before, as_of]
+    """Each contract's licence on ``as_of``: kind, expiry in force, status; ``expiring_before`` keeps the time-limited
+    ones whose expiry in force is before that date."""
+    columns = ", ".join(f"l.{f}" for f in LICENCE_FIELDS)
+    extended: dict[str, str] = {}
+    for cid, expires_on in db.fetchall(
+        "SELECT x.contract_id, x.expires_on FROM rm_licence_extensions x JOIN rm_licences l ON l.contract_id = x.contract_id "
+        "WHERE l.account_id = ? AND x.on_date <= ? ORDER BY x.contract_id, x.seq", (account_id, as_of)
+    ):
+        extended[cid] = expires_on  # the last extension agreed by ``as_of`` is the one in force
     result = []
-    for row in db.fetchall(sql + " ORDER BY expires_on, contract_id", params):
+    for row in db.fetchall(f"SELECT {columns} FROM rm_licences l WHERE l.account_id = ? ORDER BY l.contract_id",
+                           (account_id,)):
         data = dict(zip(LICENCE_FIELDS, row, strict=True))
-        state = LicenceState(data["kind"], data["granted_on"], data["expires_on"], data["perpetual_on"])
-        result.append({**data, "status": state.status(as_of)})
+        data["expires_on"] = extended.get(data["contract_id"], data["expires_on"])
+        state = LicenceState("time_limited", data["granted_on"], data["expires_on"], data["perpetual_on"])
+        status = state.status(as_of)
+        data["kind"] = {"perpetual": "perpetual", "not_granted": "none"}.get(status, "time_limited")
+        if expiring_before is None or (status in ("valid", "expired") and data["expires_on"] < expiring_before):
+            result.append({**data, "status": status})
     return result

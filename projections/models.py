@@ -54,15 +54,19 @@ def entries(prefix: str) -> Table:
 
 CONTRACTS = ReadModel(
     "contracts",
-    "one row per contract: figures, status, next due date",
+    "one row per contract, with dated entries and status intervals: figures and status as of any date",
     (
         Table("rm_contracts",
               "contract_id TEXT, account_id TEXT, client_key TEXT, client_name TEXT, client_email TEXT, title TEXT, "
-              "currency TEXT, value BIGINT, invoiced BIGINT, paid BIGINT, credited BIGINT, written_off BIGINT, "
-              "outstanding BIGINT, status_recorded TEXT, next_due_on TEXT, signed_on TEXT, last_event_at TEXT, "
-              "version BIGINT, fingerprint TEXT",
+              "currency TEXT, value BIGINT, all_invoiced INTEGER, signed_on TEXT, last_event_at TEXT, version BIGINT, "
+              "fingerprint TEXT",
               "contract_id", ("account_id, contract_id", "account_id, client_email")),
-        Table("rm_contract_dues", "contract_id TEXT, number TEXT, due_on TEXT, outstanding BIGINT", "contract_id, number"),
+        Table("rm_contract_entries",
+              "contract_id TEXT, account_id TEXT, number TEXT, due_on TEXT, kind TEXT, on_date TEXT, until_date TEXT, "
+              "amount BIGINT, seq BIGINT",
+              "contract_id, seq", ("account_id, on_date",)),
+        Table("rm_contract_intervals", "contract_id TEXT, kind TEXT, start_on TEXT, end_before TEXT, seq BIGINT",
+              "contract_id, seq"),
     ),
     rows.contract_rows,
 )
@@ -118,8 +122,9 @@ LICENCES = ReadModel(
     (
         Table("rm_licences",
               "contract_id TEXT, account_id TEXT, client_key TEXT, client_name TEXT, title TEXT, terms_kind TEXT, "
-              "kind TEXT, granted_on TEXT, expires_on TEXT, perpetual_on TEXT",
-              "contract_id", ("account_id, expires_on",)),
+              "granted_on TEXT, expires_on TEXT, perpetual_on TEXT",
+              "contract_id", ("account_id, contract_id",)),
+        Table("rm_licence_extensions", "contract_id TEXT, on_date TEXT, expires_on TEXT, seq BIGINT", "contract_id, seq"),
     ),
     rows.licence_rows,
 )

@@ -45,18 +45,40 @@ def entry_rows(contract: Contract) -> list[tuple[Any, ...]]:
 
 
 def contract_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
-    """The contracts index: figures as of everything recorded; overdue comes from the open due dates."""
+    """The contracts index: terms and identity, plus dated entries and status intervals for any ``as_of``."""
     cid, client = str(contract.id), contract.client
-    open_invoices = [i for i in contract.invoices.values() if i.outstanding() > 0]
+    all_invoiced = int(all(m.invoice_number is not None for m in contract.milestones.values()))
     row = (
         cid, contract.account_id, client_key(client), client["name"], client["email"].strip().lower(), contract.title,
-        contract.currency, contract.total, contract.invoiced(), contract.paid_total(), contract.reduced("credit"),
-        contract.reduced("write_off"), contract.outstanding(), contract.status(FAR_FUTURE),
-        min((i.due_on for i in open_invoices), default=None), contract.signed_on,
-        contract.modified_on.isoformat(), contract.version, contract.chain_head,
+        contract.currency, contract.total, all_invoiced, contract.signed_on, contract.modified_on.isoformat(),
+        contract.version, contract.chain_head,
     )
-    dues = [(cid, i.number, i.due_on, i.outstanding()) for i in open_invoices]
-    return {"rm_contracts": [row], "rm_contract_dues": dues}
+    return {"rm_contracts": [row], "rm_contract_entries": contract_entries(contract),
+            "rm_contract_intervals": status_intervals(contract)}
+
+
+def contract_entries(contract: Contract) -> list[tuple[Any, ...]]:
+    """Per invoice: "invoiced" while issued and not voided, and each reduction (payment, credit, write_off) by kind."""
+    cid, account = str(contract.id), contract.account_id
+    rows: list[tuple[Any, ...]] = []
+    for invoice in contract.invoices.values():
+        head = (cid, account, invoice.number, invoice.due_on)
+        rows.append((*head, "invoiced", invoice.issued_on, invoice.voided_on, invoice.amount))
+        for r in invoice.reductions:
+            rows.append((*head, r["kind"], r["on"], earliest(r["until"], invoice.voided_on), r["amount"]))
+    return rows
+
+
+def status_intervals(contract: Contract) -> list[tuple[Any, ...]]:
+    """[start, end) of each state that outranks the money in ``Contract.status``: closed, in claim, dispute, pause."""
+    cid = str(contract.id)
+    rows: list[tuple[str, str, str, str | None]] = []
+    if contract.closed_on is not None:
+        rows.append((cid, "closed", contract.closed_on, None))
+    rows += [(cid, "in_claim", c["on"], None) for c in contract.claims if c["judgment"] is None]
+    rows += [(cid, "in_dispute", d.opened_on, d.resolved_on) for d in contract.disputes.values()]
+    rows += [(cid, "work_paused", p["paused_on"], p["resumed_on"]) for p in contract.work_pauses]
+    return rows
 
 
 def aging_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
@@ -132,7 +154,9 @@ def client_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def licence_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
-    licence, client = contract.licence, contract.client
-    row = (str(contract.id), contract.account_id, client_key(client), client["name"], contract.title,
-           contract.licence_terms["kind"], licence.kind, licence.granted_on, licence.expires_on, licence.perpetual_on)
-    return {"rm_licences": [row]}
+    """The licence as granted, and each extension with the day it was agreed (so any ``as_of`` has its expiry)."""
+    cid, licence, client = str(contract.id), contract.licence, contract.client
+    row = (cid, contract.account_id, client_key(client), client["name"], contract.title, contract.licence_terms["kind"],
+           licence.granted_on, licence.expires_on, licence.perpetual_on)
+    extensions = [(cid, x["on"], x["expires_on"]) for x in getattr(licence, "extensions", [])]
+    return {"rm_licences": [row], "rm_licence_extensions": extensions}

@@ -56,6 +56,7 @@ class Folded:
     payments: dict[str, dict[str, int]] = field(default_factory=dict)
     promises: list[dict[str, Any]] = field(default_factory=list)
     licence: dict[str, str | None] = field(default_factory=lambda: {"granted_on": None, "expires_on": None, "perpetual_on": None})
+    extensions: list[tuple[str, str]] = field(default_factory=list)
 
 
 def fold(app: LedgerApplication, contract_id: UUID) -> Folded:
@@ -94,7 +95,7 @@ def apply(c: Folded, kind: str, p: dict[str, Any], on: str) -> None:
     elif kind == "LicenceGranted":
         c.licence.update(granted_on=on, expires_on=p["expires_on"])
     elif kind == "LicenceExtended":
-        c.licence["expires_on"] = p["expires_on"]
+        c.extensions.append((on, p["expires_on"]))
     elif kind == "LicenceMadePerpetual":
         c.licence["perpetual_on"] = on
 
@@ -113,15 +114,16 @@ def bucket_of(late: int) -> str:
 
 
 def expected_contract(app: LedgerApplication, c: Folded, as_of: str) -> dict[str, Any]:
-    live = [i for i in c.invoices.values() if not i.voided_on]
-    sums = {kind: sum(r[1] for i in live for r in i.reductions if r[0] == kind and r[3] is None)
+    """The index row as of ``as_of``: invoices issued and not voided by then, reductions in force that day."""
+    live = [i for i in c.invoices.values() if i.issued_on <= as_of and not (i.voided_on and i.voided_on <= as_of)]
+    sums = {kind: sum(r[1] for i in live for r in i.reductions if r[0] == kind and active(r, as_of))
             for kind in ("payment", "credit", "write_off")}
-    open_ = [i for i in c.invoices.values() if i.left(None) > 0]
+    open_ = [i for i in c.invoices.values() if i.left(as_of) > 0]
     return {
         "id": c.contract_id, "account_id": c.account_id, "client_key": key_of(c.client), "value": c.total,
         "invoiced": sum(i.amount for i in live), "paid": sums["payment"], "credited": sums["credit"],
-        "written_off": sums["write_off"], "outstanding": sum(i.left(None) for i in c.invoices.values()),
-        "overdue": sum(i.left(None) for i in open_ if i.due_on < as_of),
+        "written_off": sums["write_off"], "outstanding": sum(i.left(as_of) for i in open_),
+        "overdue": sum(i.left(as_of) for i in open_ if i.due_on < as_of),
         "next_due_on": min((i.due_on for i in open_), default=None), "version": c.version, "fingerprint": c.head,
         "last_event_at": datetime.fromisoformat(c.recorded_at.replace("Z", "+00:00")),
         "status": app.summary(c.account_id, UUID(c.contract_id), date.fromisoformat(as_of))["status"],
@@ -170,16 +172,19 @@ def expected_clients(contracts: list[Folded], as_of: str) -> dict[str, dict[str,
 
 
 def expected_licences(contracts: list[Folded], as_of: str) -> list[tuple[Any, ...]]:
+    """(contract, granted, expiry in force on ``as_of``, perpetual, status): an extension counts from its own date."""
     rows = []
     for c in contracts:
         lic = c.licence
+        agreed = [expiry for on, expiry in c.extensions if on <= as_of]
+        expires = agreed[-1] if agreed else lic["expires_on"]
         if lic["perpetual_on"] and lic["perpetual_on"] <= as_of:
             status = "perpetual"
         elif not lic["granted_on"] or lic["granted_on"] > as_of:
             status = "not_granted"
-        elif lic["expires_on"] and lic["expires_on"] < as_of:
+        elif expires and expires < as_of:
             status = "expired"
         else:
             status = "valid"
-        rows.append((c.contract_id, lic["granted_on"], lic["expires_on"], lic["perpetual_on"], status))
+        rows.append((c.contract_id, lic["granted_on"], expires, lic["perpetual_on"], status))
     return sorted(rows)
