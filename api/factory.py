@@ -46,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     metrics.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.extensions["openapi"] = build_spec(app)  # fails at start-up, before the store is opened, if a route is undocumented
     app.extensions["ledger"] = build_ledger(values)
     readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
-    app.extensions["openapi"] = build_spec(app)  # fails at start-up if a route is undocumented
     return app

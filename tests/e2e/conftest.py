@@ -10,7 +10,7 @@ import pytest
 from ledger.app import LedgerApplication
 from ledger.store import StoreConfig
 from tests import pg
-from tests.e2e.server import Client, Server, start_gunicorn, stop
+from tests.e2e.server import Client, Server, migrate, start_gunicorn, stop
 
 
 def session_store(request: pytest.FixtureRequest, workdir: Path) -> StoreConfig:
@@ -24,7 +24,8 @@ def session_store(request: pytest.FixtureRequest, workdir: Path) -> StoreConfig:
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp(f"api-{request.param}")
     store = session_store(request, workdir)
-    reader = LedgerApplication(store, create_tables=True)  # the `ledger db migrate` step
+    migrate(store)
+    reader = LedgerApplication(store, create_tables=False)
     ada, bob = reader.create_account("Ada Byte Studio"), reader.create_account("Bob's Agency")
     process, url = start_gunicorn(store, workdir)
     try:

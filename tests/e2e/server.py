@@ -27,12 +27,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def migrate(store: StoreConfig) -> None:
+    """``ledger db migrate``: the event store and read-model tables, created once before any worker starts."""
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url}
+    subprocess.run([str(LEDGER_BIN), "db", "migrate"], env=env, check=True, capture_output=True, timeout=60)
+
+
 def start_gunicorn(store: StoreConfig, workdir: Path, *, workers: int = 2, threads: int = 2) -> tuple[subprocess.Popen[bytes], str]:
     """``ledger serve`` on a free port (the real entry point), waiting until /healthz answers."""
     port = free_port()
     metrics_dir = workdir / "metrics"
     metrics_dir.mkdir(exist_ok=True)
-    env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+           "LEDGER_RUN_PROJECTIONS": "yes"}  # the read models follow the log in the workers, on both stores
     log = (workdir / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [str(LEDGER_BIN), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",
@@ -50,9 +57,9 @@ def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) ->
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_S}s:\n{log.read_text()}")
 
