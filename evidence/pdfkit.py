@@ -14,7 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -70,8 +70,6 @@ BODY = style("body", 10, leading=13.5, space_after=5)
 SMALL = style("small", 8, leading=10, colour=colors.HexColor("#444444"))
 CELL = style("cell", 8.5, leading=10.5, condensed=True)
 CELL_BOLD = style("cellbold", 8.5, bold=True, leading=10.5, condensed=True)
-RIGHT_CELL = ParagraphStyle("rightcell", parent=CELL, alignment=TA_RIGHT)
-RIGHT_CELL_BOLD = ParagraphStyle("rightcellbold", parent=CELL_BOLD, alignment=TA_RIGHT)
 
 
 def text(value: Any) -> str:

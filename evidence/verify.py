@@ -25,6 +25,10 @@ from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
 from ledger.rates import TABLE_FILES, tables_from_texts
 
+MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "claim", "files")
+REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", "bundle.pdf",
+                  "letter-before-action.pdf")
+
 
 @dataclass(frozen=True)
 class BundleCheck:
@@ -48,6 +52,8 @@ def verify_bundle(source: str | Path | bytes) -> BundleCheck:
         check_figures(files, manifest, records)
     except Failed as failure:
         return BundleCheck(False, str(failure))
+    except Exception as error:  # noqa: BLE001 - a crafted bundle gets a named failure, never a traceback
+        return BundleCheck(False, f"the bundle cannot be checked ({type(error).__name__}: {error})")
     return BundleCheck(True, None, manifest["chain_head"], manifest["contract_version"], len(records))
 
 
@@ -70,6 +76,12 @@ def check_manifest(files: dict[str, bytes]) -> dict[str, Any]:
         raise Failed(f"{MANIFEST}: not a valid manifest ({error})") from error
     if expected != files[MANIFEST]:
         raise Failed(f"{MANIFEST}: altered (its own SHA-256 digest or layout does not match its content)")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing or not isinstance(manifest.get("files"), dict):
+        raise Failed(f"{MANIFEST}: not a bundle manifest (missing {', '.join(missing) or 'the file list'})")
+    unlisted = [path for path in REQUIRED_FILES if path not in manifest["files"]]
+    if unlisted:
+        raise Failed(f"{unlisted[0]}: required, but not listed in the manifest")
     return dict(manifest)
 
 
@@ -92,7 +104,10 @@ def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[Chain
         records = parse_events_jsonl(files["events.jsonl"])
     except ValueError as error:
         raise Failed(f"events.jsonl: {error}") from error
-    result = verify_chain(manifest["contract_id"], records)
+    try:
+        result = verify_chain(manifest["contract_id"], records)
+    except (TypeError, ValueError) as error:  # e.g. a float smuggled into a payload cannot be hashed canonically
+        raise Failed(f"events.jsonl: an event cannot be hashed ({error})") from error
     if not result.ok:
         raise Failed(f"events.jsonl: event version {result.broken_version}: {result.reason}")
     if (result.fingerprint, result.version) != (manifest["chain_head"], manifest["contract_version"]):

@@ -173,3 +173,38 @@ def test_a_referenced_document_missing_from_the_store_is_listed_and_the_bundle_s
     bundle = export_bundle(app, ACCOUNT, contract_id, as_of=AS_OF, generated_at=GENERATED_AT, attachments=None)
     assert bundle.manifest["attachments_missing"] == [email_hash]
     assert verify_bundle(bundle.data).ok
+
+
+def test_a_line_of_events_that_is_not_an_event_is_named_even_with_a_rehashed_manifest(app: LedgerApplication) -> None:
+    bundle, _ = export(app)
+    files = members(bundle.data)
+    lines = files["events.jsonl"].decode().splitlines()
+    lines[2] = '{"not": "an event"}'
+    files["events.jsonl"] = ("\n".join(lines) + "\n").encode()
+    result = verify_bundle(rezip(resign(files, "events.jsonl")))
+    assert result.failure is not None and result.failure.startswith("events.jsonl: line 3 is not an event record")
+
+
+def test_a_dropped_last_event_is_caught_as_a_different_chain_head(app: LedgerApplication) -> None:
+    bundle, _ = export(app)
+    files = members(bundle.data)
+    files["events.jsonl"] = b"".join(files["events.jsonl"].splitlines(keepends=True)[:-1])
+    result = verify_bundle(rezip(resign(files, "events.jsonl")))
+    assert result.failure is not None and result.failure.startswith("events.jsonl: chain head ")
+
+
+def test_a_resigned_manifest_without_its_file_list_or_a_required_file_is_named(app: LedgerApplication) -> None:
+    bundle, _ = export(app)
+    files = members(bundle.data)
+    manifest = json.loads(files["manifest.json"])
+    del manifest["files"]["statement.csv"]
+    result = verify_bundle(rezip({**files, "manifest.json": manifest_bytes(manifest)}))
+    assert result.failure == "statement.csv: required, but not listed in the manifest"
+    del manifest["files"]
+    result = verify_bundle(rezip({**files, "manifest.json": manifest_bytes(manifest)}))
+    assert result.failure == "manifest.json: not a bundle manifest (missing files)"
+
+
+def test_something_that_is_not_a_zip_is_refused_with_a_reason() -> None:
+    result = verify_bundle(b"PK not really a zip")
+    assert not result.ok and result.failure is not None and "not a readable ZIP" in result.failure
