@@ -17,6 +17,9 @@ from evidence.pdfkit import BODY, H1, SMALL, Furniture, markup, money_fn, para, 
 from ledger import dates
 from ledger.reminders import letter_response_days
 
+# The pre-action rules quoted are those of England and Wales (as in ledger.reminders.letter_response_days).
+ENGLAND_AND_WALES = ("GB-ENG", "GB-WLS", "GB-EAW")
+
 
 def deadline(content: BundleContent) -> tuple[int, str]:
     c = content.contract
@@ -45,8 +48,8 @@ def letter_body(content: BundleContent) -> list[Flowable]:
     flow += [Spacer(1, 2 * mm), *claim_table(content), Spacer(1, 3 * mm),
              markup(f"<b>How it is calculated.</b> {text(claim.regime.basis)} The working, period by period, is in the "
                     f"evidence bundle.")]
-    if claim.interest:
-        flow.append(para("Interest continues to accrue daily at the same rate until payment.", BODY))
+    flow.append(para("Interest continues to accrue daily at the same rate until payment." if claim.interest else
+                     "No interest or other charges are being added to this amount.", BODY))
     flow += [markup(f"<b>What we ask.</b> Please pay {text(money(claim.total))} within {days} days of the date of this "
                     f"letter, that is by <b>{text(by)}</b>, by bank transfer to the account shown on our invoices, "
                     f"quoting {text(c.reference or str(c.id))}. If you dispute any part of the debt, tell us in writing "
@@ -67,7 +70,9 @@ def letter_header(content: BundleContent) -> list[Flowable]:
 
 def protocol_note(content: BundleContent) -> list[Flowable]:
     c = content.contract
-    if c.client["kind"] == "individual" and letter_response_days(c.client["kind"], c.jurisdiction) == 30:
+    if c.jurisdiction not in ENGLAND_AND_WALES:
+        return [para("Enclosed: the statement of account (next page).", SMALL)]
+    if c.client["kind"] == "individual":
         return [para("This letter is sent under the Pre-Action Protocol for Debt Claims. Enclosed: the statement of "
                      "account (next page). The sender must also enclose the Information Sheet, the Reply Form and the "
                      "Financial Statement form from the Protocol's annex. You may wish to seek free independent debt "

@@ -86,3 +86,10 @@ def test_a_v1_communication_without_counterpart_replays_offline_through_its_upca
     rebuilt = contract_from_records([*records[:-1], old])
     assert rebuilt.communications[-1]["counterpart"] is None
     assert rebuilt.communications[-1]["summary"] == "Will pay"
+
+
+def test_a_letter_outside_england_and_wales_cites_no_english_pre_action_rules(app: LedgerApplication) -> None:
+    contract_id = contract(app, currency="EUR", jurisdiction="EU-FR", client_kind="business",
+                           invoices=[(100_000, date(2025, 6, 10))])
+    text = letter_text(export_bundle(app, ACCOUNT, contract_id, as_of=date(2025, 7, 20), generated_at=NOW).data)
+    assert "Pre-Action" not in text and "Enclosed: the statement of account" in text
