@@ -17,14 +17,16 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from kafka.errors import KafkaError
 
 from consumers import tansu
 from consumers.command_consumer import BATCH_MAX, CommandConsumer
 from consumers.projection_consumer import KafkaProjection
 from consumers.relay import PAGE_SIZE, EventRelay
 from consumers.settings import KafkaSettings
+from ledger.errors import LedgerError
 from ledger.store import config_from_environ
-from ledger_cli.context import open_app
+from ledger_cli.context import fail, open_app
 from projections.db import Database
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -124,3 +126,24 @@ def project_from_kafka(names: list[str]) -> None:
         for thread in threads:
             thread.join(timeout=1.0)
     click.echo(f"project: stopped after {sum(p.applied for p in projections)} events", err=True)
+
+
+@click.command()
+@click.option("--kafka/--no-kafka", default=True, show_default=True, help="Also check that the broker answers.")
+def healthcheck(kafka: bool) -> None:
+    """Exit 0 if the event store (and the Kafka broker) answer: the container health check of the workers."""
+    app = open_app(create_tables=False)
+    try:
+        app.check_ready()
+    except LedgerError as error:
+        fail(error)
+    finally:
+        app.close()
+    if kafka:
+        try:
+            admin = KafkaSettings.from_environ().admin()
+            admin.list_topics()
+            admin.close()
+        except KafkaError as error:
+            fail(f"Kafka broker not reachable: {error}")
+    click.echo("ok")

@@ -1,0 +1,74 @@
+"""docker-compose.yml is valid offline and every service runs a real ``ledger`` subcommand."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from ruamel.yaml import YAML
+
+from ledger_cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
+LEDGER_SERVICES = {"migrate", "api", "consumer", "relay", "projections"}
+
+
+def services() -> dict[str, Any]:
+    document = YAML(typ="safe").load(COMPOSE.read_text(encoding="utf-8"))
+    return dict(document["services"])
+
+
+def resolve(argv: list[str]) -> click.Context:
+    """Walk the click group down the subcommands of ``argv`` and parse the leaf's options (nothing runs)."""
+    command: click.Command = cli
+    rest = list(argv)
+    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+        name = rest.pop(0)
+        assert name in command.commands, f"`{' '.join(argv)}`: {name!r} is not a subcommand of {command.name!r}"
+        command = command.commands[name]
+    return command.make_context(command.name or "", rest)
+
+
+def test_the_compose_file_validates_against_the_compose_specification_offline() -> None:
+    result = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_ledger_service_command_names_a_real_subcommand_with_valid_options() -> None:
+    found = services()
+    assert set(found) >= LEDGER_SERVICES
+    for name in LEDGER_SERVICES:
+        command = found[name]["command"]
+        assert command[0] == "ledger", name
+        resolve(command[1:])
+    for name in ("consumer", "relay", "projections"):
+        test = found[name]["healthcheck"]["test"]
+        assert test[:2] == ["CMD", "ledger"], name
+        resolve(test[2:])
+
+
+def test_a_command_that_is_not_a_ledger_subcommand_or_has_an_unknown_option_is_caught() -> None:
+    with pytest.raises(AssertionError, match="publish-everything"):
+        resolve(["publish-everything"])
+    with pytest.raises(click.UsageError):
+        resolve(["consume", "--no-such-option"])
+
+
+def test_the_stack_has_postgres_kafka_in_kraft_mode_and_health_checks_and_dependencies_that_exist() -> None:
+    found = services()
+    assert found["kafka"]["image"].startswith("apache/kafka:")
+    assert "controller" in found["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+    assert found["postgres"]["image"].startswith("postgres:")
+    for name, service in found.items():
+        if name != "migrate":
+            assert "healthcheck" in service, f"{name} has no health check"
+        for dependency in service.get("depends_on", {}):
+            assert dependency in found, f"{name} depends on undefined service {dependency}"
+    assert found["projections"]["command"][-2:] == ["--source", "kafka"]
