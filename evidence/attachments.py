@@ -24,6 +24,7 @@ DDL = {
     "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (sha256 TEXT PRIMARY KEY, size_bytes BIGINT NOT NULL, "
                 "content BYTEA NOT NULL, stored_at TEXT NOT NULL)",
 }
+CREATED: set[str] = set()  # stores whose table this process has already made sure of (once per process, not per request)
 DDL_ATTEMPTS = 3  # concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL's catalogue
 
 
@@ -40,7 +41,9 @@ class AttachmentStore:
 
     def __init__(self, store: StoreConfig) -> None:
         self.db = Database(store)
-        self.create_table()
+        if store.url not in CREATED:
+            self.create_table()
+            CREATED.add(store.url)
 
     def create_table(self) -> None:
         for attempt in range(DDL_ATTEMPTS):

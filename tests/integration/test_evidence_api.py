@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from api import create_app
-from evidence.attachments import AttachmentStore
+from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.verify import verify_bundle
 from ledger.app import LedgerApplication
 from ledger_cli.story import run_story
@@ -82,3 +82,18 @@ def test_the_openapi_document_describes_both_routes(app: LedgerApplication) -> N
     upload = paths["/v1/attachments"]["post"]
     assert "application/octet-stream" in upload["requestBody"]["content"]
     assert "application/zip" in paths["/v1/contracts/{contract_id}/evidence"]["get"]["responses"]["200"]["content"]
+
+
+def test_a_document_larger_than_a_json_command_is_accepted_up_to_the_attachment_limit(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    big = bytes(range(256)) * 8192  # 2 MiB: over the 1 MiB limit of JSON bodies
+    answer = client.post("/v1/attachments", data=big, headers={**auth, "Idempotency-Key": "big"})
+    assert answer.status_code == 201 and stored(app, hashlib.sha256(big).hexdigest()) == big
+
+
+def test_a_document_over_the_attachment_limit_is_refused_with_413_and_not_stored(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    huge = b"x" * (ATTACHMENT_BYTES_MAX + 1)
+    answer = client.post("/v1/attachments", data=huge, headers={**auth, "Idempotency-Key": "huge"})
+    assert answer.status_code == 413 and answer.mimetype == "application/problem+json"
+    assert stored(app, hashlib.sha256(huge).hexdigest()) is None
