@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
 
+from consumers.backoff import Backoff
 from consumers.command_consumer import CommandConsumer
 from consumers.settings import KafkaSettings
 from ledger.app import LedgerApplication
@@ -143,3 +146,41 @@ def test_a_contract_can_be_signed_over_kafka_with_the_id_the_message_names(
         wait_until(lambda: contract_id in store_app.repository)
     assert [r.event_type for r in store_app.chain_records(contract_id)] == ["ContractSigned"]
     assert store_app.get_contract(ACCOUNT, contract_id).total == 3 * THIRD
+
+
+def committed_offset(settings: KafkaSettings, partition: int) -> int | None:
+    probe = KafkaConsumer(**settings.common(), group_id=settings.consumer_group, enable_auto_commit=False)
+    try:
+        return probe.committed(TopicPartition(settings.commands_topic, partition))
+    finally:
+        probe.close(autocommit=False)
+
+
+def test_a_store_that_stays_unavailable_is_retried_never_dead_lettered_and_no_offset_is_committed_past_it(
+    sqlite_store: StoreConfig, kafka_settings: KafkaSettings
+) -> None:
+    app = LedgerApplication(sqlite_store, create_tables=True)
+    contract_id = signed_and_invoiced(app)
+    key = str(contract_id).encode()
+    consumer = CommandConsumer(LedgerApplication(sqlite_store), kafka_settings, backoff=Backoff(first_s=0.1, max_s=0.5))
+    with in_thread(consumer.run):
+        produce(kafka_settings, kafka_settings.commands_topic,
+                [(key, command("before", ACCOUNT, "record_payment", contract_id, payment("bank-a", 1_000)))])
+        wait_until(lambda: app.get_contract(ACCOUNT, contract_id).version == 3)
+        first = read_topic(kafka_settings, kafka_settings.commands_topic, 1)[0]
+        wait_until(lambda: committed_offset(kafka_settings, first.partition) == first.offset + 1)
+        # An exclusive lock held longer than the store's lock timeout: every write fails with StoreUnavailable.
+        lock = sqlite3.connect(sqlite_store.sqlite_path, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            produce(kafka_settings, kafka_settings.commands_topic,
+                    [(key, command("during", ACCOUNT, "record_payment", contract_id, payment("bank-b", 2_000)))])
+            wait_until(lambda: consumer.counts.retried >= 1, timeout_s=30)
+            assert committed_offset(kafka_settings, first.partition) == first.offset + 1
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        wait_until(lambda: app.get_contract(ACCOUNT, contract_id).version == 4)
+        wait_until(lambda: committed_offset(kafka_settings, first.partition) == first.offset + 2)
+    assert consumer.counts.dead_lettered == 0
+    assert [r.payload.get("payment_id") for r in app.chain_records(contract_id)][2:] == ["bank-a", "bank-b"]
