@@ -143,8 +143,13 @@ def interest(content: BundleContent) -> list[Flowable]:
     return flow
 
 
+def short_path(path: str) -> str:
+    """An attachment's name is its SHA-256 (shown in full beside it): abbreviate it in the file column."""
+    return f"attachments/{path[12:24]}…" if path.startswith("attachments/") else path
+
+
 def integrity(content: BundleContent, fingerprint: str, files: dict[str, tuple[str, int]]) -> list[Flowable]:
-    rows = [[path, digest, f"{size:,}"] for path, (digest, size) in sorted(files.items())]
+    rows = [[short_path(path), digest, f"{size:,}"] for path, (digest, size) in sorted(files.items())]
     steps = ["Run <b>ledger evidence verify bundle.zip</b> (offline, no database). It checks every file against "
              "manifest.json, every event's hash and link, and recomputes the statement, the interest and the totals "
              "from events.jsonl; it prints OK with the fingerprint, or names the first file or event that fails.",
@@ -158,7 +163,7 @@ def integrity(content: BundleContent, fingerprint: str, files: dict[str, tuple[s
                    f"{len(content.records)} events)", BODY),
             *[markup(s, BODY) for s in steps],
             para("Files in this bundle (bundle.pdf and manifest.json are listed in manifest.json)", H2),
-            *table(["File", "SHA-256", "Bytes"], rows, [56 * mm, 100 * mm, 18 * mm], right=[2])]
+            *table(["File", "SHA-256", "Bytes"], rows, [50 * mm, 108 * mm, 16 * mm], right=[2])]
 
 
 def build_bundle_pdf(content: BundleContent, fingerprint: str, generated_at: str,

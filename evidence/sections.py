@@ -139,6 +139,6 @@ def chronology(content: BundleContent) -> list[Flowable]:
 def documents(content: BundleContent) -> list[Flowable]:
     rows = [[d.exhibit, d.sha256, f"{len(d.content):,} bytes" if d.content is not None else "not held",
              ", ".join(f"E-{v}" for v in d.versions)] for d in content.documents]
-    widths = [14 * mm, 104 * mm, 26 * mm, 30 * mm]
+    widths = [14 * mm, 108 * mm, 22 * mm, 30 * mm]
     return [para("Documents", H2), *table(["Exhibit", "SHA-256 (file attachments/<hash>)", "Size", "Referenced by"],
                                           rows, widths)]
