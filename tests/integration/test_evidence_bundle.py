@@ -208,3 +208,10 @@ def test_a_resigned_manifest_without_its_file_list_or_a_required_file_is_named(a
 def test_something_that_is_not_a_zip_is_refused_with_a_reason() -> None:
     result = verify_bundle(b"PK not really a zip")
     assert not result.ok and result.failure is not None and "not a readable ZIP" in result.failure
+
+
+def test_the_same_record_exported_at_the_same_moment_gives_a_byte_identical_bundle(app: LedgerApplication) -> None:
+    contract_id, _ = run_dispute_story(app, ACCOUNT)
+    first = export_bundle(app, ACCOUNT, contract_id, as_of=AS_OF, generated_at=GENERATED_AT)
+    second = export_bundle(app, ACCOUNT, contract_id, as_of=AS_OF, generated_at=GENERATED_AT)
+    assert first.data == second.data
