@@ -151,8 +151,8 @@ def rate_source(regime: Regime, due_on: str, tables: RateTables) -> tuple[RateAt
         fixed = regime.contractual_rate
         return (lambda day: (fixed, "contract: late_payment.annual_rate_percent")), False
     if regime.kind == "uk_statutory":
-        row = tables.uk.row_for(due_on)  # fixed at the due date for the life of the debt (s.4(2))
-        return (lambda day: (row.statutory_percent, row.source)), False
+        # Fixed at the due date for the life of the debt (s.4(2)); looked up only if some principal is late.
+        return (lambda day: (tables.uk.row_for(due_on).statutory_percent, tables.uk.row_for(due_on).source)), False
     if regime.kind == "eu_statutory":
         return (lambda day: (tables.eu.row_for(day).statutory_percent, tables.eu.row_for(day).source)), True
     return None, False

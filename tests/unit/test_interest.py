@@ -17,7 +17,7 @@ import pytest
 from ledger.claim import statement_of_claim
 from ledger.contract import Contract
 from ledger.errors import RatesUnavailable
-from ledger.rates import load_rate_tables
+from ledger.rates import RateRow, RateTable, RateTables, load_rate_tables
 
 TABLES = load_rate_tables()
 
@@ -191,3 +191,14 @@ def test_small_uk_debts_earn_40_pounds() -> None:
     c = contract("GBP", "GB-SCT")
     invoice(c, "S-1", 99_999, date(2025, 6, 15))
     assert statement_of_claim(c, "2025-06-16", TABLES).compensation == 4_000
+
+
+def test_an_invoice_paid_on_time_needs_no_rate_even_before_the_tables_start() -> None:
+    c = contract("GBP", "GB-ENG")
+    c.issue_invoice(number="EARLY", occurred_on=date(2025, 1, 2), due_on=date(2025, 1, 2),
+                    lines=[{"description": "x", "amount": {"amount": 100, "currency": "GBP"}}])
+    c.record_payment(payment_id="p", occurred_on=date(2025, 1, 2), amount={"amount": 100, "currency": "GBP"})
+    empty = RateTables(uk=RateTable("uk", (RateRow("2030-01-01", "2030-06-30", Decimal(0), Decimal(8), "x"),)),
+                       eu=TABLES.eu)
+    claim = statement_of_claim(c, "2025-08-14", empty)
+    assert (claim.principal, claim.interest, claim.compensation, claim.invoices) == (0, 0, 0, ())
