@@ -101,18 +101,22 @@ class Projector:
     def apply(self, batch: Batch) -> int:
         """Apply ``batch`` to every model behind its position; return how many contract events were applied."""
         applied = 0
-        with self.db.transaction():
-            positions = self.positions(batch.source, lock=True)
-            states = {item.contract_id: self.states.advance(item) for item in batch.events}
-            for model in self.models:
-                start = positions[model.name]
-                if batch.position <= start:
-                    continue
-                fresh = [item for item in batch.events if item.position > start]
-                touched = list(dict.fromkeys(item.contract_id for item in fresh))
-                write_rows(self.db, model, [states[c] for c in touched])
-                move_position(self.db, model.name, batch.source, start, batch.position, len(fresh))
-                applied += len(fresh)
+        try:
+            with self.db.transaction():
+                positions = self.positions(batch.source, lock=True)
+                states = {item.contract_id: self.states.advance(item) for item in batch.events}
+                for model in self.models:
+                    start = positions[model.name]
+                    if batch.position <= start:
+                        continue
+                    fresh = [item for item in batch.events if item.position > start]
+                    touched = list(dict.fromkeys(item.contract_id for item in fresh))
+                    write_rows(self.db, model, [states[c] for c in touched])
+                    move_position(self.db, model.name, batch.source, start, batch.position, len(fresh))
+                    applied += len(fresh)
+        except BaseException:
+            self.states.clear()  # the cache may now be ahead of what was committed: rebuild it from the store
+            raise
         return applied
 
 

@@ -99,7 +99,6 @@ class Runner:
                 continue  # another runner applied this batch first: read on from its position
             except Exception:  # a failed batch rolled back: keep serving and try again
                 log.exception("projection batch failed; retrying")
-                self.projector.states.clear()
                 stop.wait(ERROR_PAUSE_S)
                 continue
             if caught_up:
