@@ -95,6 +95,6 @@ def licences() -> Response:
 
 def register(app: Flask, store: StoreConfig, run_projections: bool | None) -> None:
     """Open the read models; on the embedded default (or if asked) also run the projections in this process."""
-    app.extensions["read_models"] = ReadModels(store)
+    app.extensions["read_models"] = ReadModels(store, head=app.extensions["ledger"].recorder.max_notification_id)
     if run_projections if run_projections is not None else store.kind == "sqlite":
         app.extensions["projection_runner"] = start_background(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -147,3 +148,13 @@ def test_a_write_answers_its_log_position_and_a_read_with_it_as_min_position_see
     status, listed, header = get(client, f"/v1/contracts?min_position={position}", auth)
     assert status == 200 and int(header or 0) >= int(position)
     assert [c["id"] for c in listed["items"]] == [written.get_json()["id"]]
+
+
+def test_a_min_position_beyond_the_log_answers_at_once_with_the_position_reached(app: LedgerApplication) -> None:
+    client, auth, _ = client_for(app, run_projections=False)
+    run_story(app, ACCOUNT)
+    position = caught_up(app)
+    started = time.monotonic()
+    status, _, header = get(client, f"/v1/reports/aging?min_position={position + 10_000}", auth)
+    assert (status, header) == (200, str(position))
+    assert time.monotonic() - started < 2
