@@ -1,4 +1,5 @@
-"""``POST /v1/attachments`` (raw upload, content-addressed) and ``GET /v1/contracts/{id}/evidence`` (ZIP).
+"""``POST /v1/attachments`` (raw upload, content-addressed), ``GET /v1/contracts/{id}/evidence`` (ZIP) and
+``GET /v1/contracts/{id}/claim`` (the statement of claim with its interest working, JSON).
 
 Both open the attachment store per request: it lives in the event store's
 database (see ``evidence.attachments``), so every API host sees every upload.
@@ -16,9 +17,9 @@ from api.auth import protect
 from api.edge import account_id, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
-from evidence.export import export_bundle
+from evidence.export import claim_as_of, export_bundle
 from ledger import clock
-from schemas.evidence import AttachmentOut
+from schemas.evidence import AttachmentOut, ClaimOut
 from schemas.queries import AsOfQuery
 
 blueprint = protect(Blueprint("evidence", __name__, url_prefix="/v1"))
@@ -60,3 +61,13 @@ def evidence_bundle(contract_id: UUID) -> Response:
     name = f"evidence-{contract_id}-{query['as_of'].isoformat()}.zip"
     return Response(bundle.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.fingerprint}"'})
+
+
+@blueprint.get("/contracts/<uuid:contract_id>/claim")
+@operation("Statement of claim as of a date: principal + interest + fixed compensation, period by period", TAG,
+           query=AsOfQuery, response=ClaimOut, errors=GET_ERRORS)
+def claim(contract_id: UUID) -> Response:
+    query = load_query(AsOfQuery())
+    found = claim_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
+                        rates_dir=current_app.config.get("RATES_DIR"))
+    return respond(ClaimOut().dump(found.to_dict()))

@@ -1,4 +1,4 @@
-"""The one call every adapter makes to export a bundle (CLI, HTTP, demo)."""
+"""The one call each adapter makes (CLI, HTTP, demo): export a bundle, or compute the claim."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from uuid import UUID
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, build_bundle
 from ledger.app import LedgerApplication
-from ledger.rates import read_table_texts
+from ledger.claim import Claim, statement_of_claim
+from ledger.rates import load_rate_tables, read_table_texts
 
 
 def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
@@ -23,3 +24,10 @@ def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | s
 
     return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
                         rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch)
+
+
+def claim_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
+                rates_dir: str | Path | None = None) -> Claim:
+    """The statement of claim (principal + interest + fixed compensation) with its working, for one contract."""
+    contract = app.get_contract(account_id, contract_id)
+    return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir))

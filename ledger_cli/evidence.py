@@ -10,12 +10,14 @@ from uuid import UUID
 import click
 
 from evidence.attachments import AttachmentStore
-from evidence.export import export_bundle
+from evidence.export import claim_as_of, export_bundle
 from evidence.verify import verify_bundle
 from ledger.app import LedgerApplication
+from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
 from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.render import table
 
 RATES_ENV = "LEDGER_RATES_DIR"
 
@@ -49,6 +51,22 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
                f"compensation); fingerprint {bundle.fingerprint}")
 
 
+@evidence.command("claim")
+@click.argument("contract_id", type=click.UUID)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the claim is computed to (default: today, UTC).")
+@click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None) -> None:
+    """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
+    day = as_of.date() if as_of else datetime.now(UTC).date()
+    try:
+        found = claim_as_of(open_app(), account or default_account(), contract_id, as_of=day,
+                            rates_dir=os.environ.get(RATES_ENV))
+    except LedgerError as error:
+        fail(error)
+    click.echo(claim_text(found))
+
+
 @evidence.command("verify")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_command(bundle: Path) -> None:
@@ -78,3 +96,23 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     result = verify_bundle(path)
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
+
+
+def claim_text(claim: Claim) -> str:
+    """The claim as a person reads it at a terminal: the working, then the four figures."""
+    def money(amount: int) -> str:
+        return format_minor(amount, claim.currency)
+
+    rows = [[i.number, p.start, p.end, str(p.days), money(p.principal), f"{p.rate_percent}%", f"{p.interest:.4f}"]
+            for i in claim.invoices for p in i.periods]
+    working = table(["invoice", "from", "to", "days", "principal", "rate", "interest (minor units)"], rows,
+                    right={3, 4, 5, 6}) if rows else "(no interest periods)"
+    return "\n".join([
+        f"Statement of claim as of {claim.as_of}", "", working, "", claim.regime.basis, "",
+        *(f"  {i.number}: interest {money(i.interest)}, fixed compensation {money(i.compensation)}"
+          for i in claim.invoices),
+        f"  principal outstanding  {money(claim.principal):>16}",
+        f"  interest               {money(claim.interest):>16}",
+        f"  fixed compensation     {money(claim.compensation):>16}",
+        f"  total claimed          {money(claim.total):>16}",
+    ])

@@ -8,3 +8,39 @@ from marshmallow import Schema, fields
 class AttachmentOut(Schema):
     sha256 = fields.String(required=True, metadata={"description": "content address: SHA-256 of the bytes, hex"})
     bytes = fields.Integer(required=True)
+
+
+class InterestPeriodOut(Schema):
+    start = fields.String(required=True, metadata={"format": "date"})
+    end = fields.String(required=True, metadata={"format": "date"})
+    days = fields.Integer(required=True)
+    principal = fields.Integer(required=True, metadata={"description": "minor units"})
+    rate_percent = fields.String(required=True, metadata={"description": "annual rate, e.g. \"11.75\""})
+    interest = fields.String(required=True, metadata={"description": "unrounded, in minor units (decimal string)"})
+    source = fields.String(required=True, metadata={"description": "the rate-table row behind the rate"})
+
+
+class InvoiceInterestOut(Schema):
+    number = fields.String(required=True)
+    due_on = fields.String(required=True, metadata={"format": "date"})
+    amount = fields.Integer(required=True)
+    late_debt = fields.Integer(required=True)
+    outstanding = fields.Integer(required=True)
+    periods = fields.List(fields.Nested(InterestPeriodOut), required=True)
+    interest = fields.Integer(required=True, metadata={"description": "minor units, rounded half-up once"})
+    compensation = fields.Integer(required=True)
+    compensation_basis = fields.String(required=True)
+
+
+class ClaimOut(Schema):
+    contract_id = fields.String(required=True)
+    as_of = fields.String(required=True, metadata={"format": "date"})
+    currency = fields.String(required=True)
+    principal = fields.Integer(required=True, metadata={"description": "outstanding on invoices past due, minor units"})
+    interest = fields.Integer(required=True)
+    compensation = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "principal + interest + compensation"})
+    not_yet_due = fields.Integer(required=True)
+    regime = fields.String(required=True)
+    basis = fields.String(required=True)
+    invoices = fields.List(fields.Nested(InvoiceInterestOut), required=True)

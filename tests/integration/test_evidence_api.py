@@ -97,3 +97,19 @@ def test_a_document_over_the_attachment_limit_is_refused_with_413_and_not_stored
     answer = client.post("/v1/attachments", data=huge, headers={**auth, "Idempotency-Key": "huge"})
     assert answer.status_code == 413 and answer.mimetype == "application/problem+json"
     assert stored(app, hashlib.sha256(huge).hexdigest()) is None
+
+
+def test_the_claim_route_answers_the_statement_of_claim_with_its_working(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    contract_id = run_story(app, ACCOUNT)
+    answer = client.get(f"/v1/contracts/{contract_id}/claim?as_of=2026-08-10", headers=auth)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    # INV-000003: 4,000.00 due 2026-07-03; 38 days at 11.75 %: 400000 * 0.1175 * 38 / 365 = 4893.15 -> 4893; GBP 70
+    assert (body["principal"], body["interest"], body["compensation"], body["total"]) == (400_000, 4893, 7000, 411_893)
+    (invoice,) = body["invoices"]
+    assert invoice["periods"] == [{"start": "2026-07-04", "end": "2026-08-10", "days": 38, "principal": 400_000,
+                                   "rate_percent": "11.75", "interest": invoice["periods"][0]["interest"],
+                                   "source": invoice["periods"][0]["source"]}]
+    assert invoice["periods"][0]["interest"].startswith("4893.150684")
+    assert body["regime"] == "uk_statutory" and "s.4(2)" in body["basis"]

@@ -96,3 +96,13 @@ def test_a_rates_directory_missing_a_table_is_a_clear_error(tmp_path: Path) -> N
     with pytest.raises(RatesUnavailable) as caught:
         load_rate_tables(rates)
     assert caught.value.code == "rates_unavailable" and TABLE_FILES[1] in caught.value.message
+
+
+def test_claim_prints_the_working_and_the_total(tmp_path: Path) -> None:
+    url, contract_id = story_store(tmp_path)
+    result = CliRunner().invoke(cli, ["evidence", "claim", contract_id, "--as-of", "2026-08-10"],
+                                env={"LEDGER_DATABASE_URL": url, "LEDGER_ACCOUNT": ACCOUNT})
+    assert result.exit_code == 0, result.output
+    # 38 days (2026-07-04..08-10) at 11.75 % on 4,000.00 = 4893.1507 pence; + GBP 70 fixed sum
+    assert "2026-07-04  2026-08-10    38" in result.output and "4893.1507" in result.output
+    assert result.output.rstrip().endswith("total claimed              GBP 4,118.93")
