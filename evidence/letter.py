@@ -55,7 +55,8 @@ def letter_body(content: BundleContent) -> list[Flowable]:
                     f"quoting {text(c.reference or str(c.id))}. If you dispute any part of the debt, tell us in writing "
                     f"by the same date, with your reasons and any documents you rely on."),
              para("If we receive neither payment nor a reply by that date, we intend to issue a claim in court for "
-                  "the amount above, with further interest and costs, without further notice.", BODY)]
+                  f"the amount above{', with further interest,' if claim.interest else ', with'} court fees and costs, "
+                  "without further notice.", BODY)]
     return flow
 
 
