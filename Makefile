@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test lint unit integration e2e run bench system-deps clean
+.PHONY: demo test lint unit integration e2e run run-stack bench system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ integration: $(DEV_STAMP) system-deps
 
 e2e: $(DEV_STAMP) system-deps
 	$(BIN)/pytest -q tests/e2e
+
+# Broker (Tansu), API, command consumer, event relay and projections from Kafka; Ctrl-C stops them all.
+run-stack: $(DEV_STAMP)
+	$(BIN)/ledger dev up
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench

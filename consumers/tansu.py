@@ -44,7 +44,9 @@ def start(port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:
     command = [str(binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
                "--storage-engine", "memory://tansu/"]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    # Its own session: a Ctrl-C meant for `ledger dev up` must not kill the broker before the workers have stopped.
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                               start_new_session=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while not _answers(port):
         if process.poll() is not None or time.monotonic() > deadline:

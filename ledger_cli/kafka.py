@@ -84,20 +84,23 @@ def dev() -> None:
     """Local development helpers."""
 
 
-DEV_PROCESSES = (("serve",), ("consume",), ("relay",), ("project", "--source", "kafka"))
+def dev_processes(api_bind: str) -> list[list[str]]:
+    return [["serve", "--bind", api_bind], ["consume"], ["relay"], ["project", "--source", "kafka"]]
 
 
 @dev.command()
 @click.option("--kafka-port", default=9092, show_default=True, help="Loopback port for the Tansu broker.")
-def up(kafka_port: int) -> None:
+@click.option("--api-bind", default="127.0.0.1:8000", show_default=True, help="HOST:PORT of the HTTP API.")
+def up(kafka_port: int, api_bind: str) -> None:
     """Start a Tansu broker, then the API, consumer, relay and projections; Ctrl-C stops them all."""
     root = click.get_current_context().find_root().command
     known = set(getattr(root, "commands", {}))
+    processes = [argv for argv in dev_processes(api_bind) if argv[0] in known]
     broker = tansu.start(kafka_port)
     env = {**os.environ, "LEDGER_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka_port}"}
     open_app(create_tables=True).close()  # tables once, before the workers start
-    children = [subprocess.Popen([sys.argv[0], *argv], env=env) for argv in DEV_PROCESSES if argv[0] in known]
-    click.echo(f"dev: broker on 127.0.0.1:{kafka_port}; started {[argv[0] for argv in DEV_PROCESSES if argv[0] in known]}")
+    children = [subprocess.Popen([sys.argv[0], *argv], env=env) for argv in processes]
+    click.echo(f"dev: Tansu broker on 127.0.0.1:{kafka_port}; started: {', '.join(' '.join(a) for a in processes)}")
     stop = stop_on_signals()
     try:
         while not stop.wait(1.0):
