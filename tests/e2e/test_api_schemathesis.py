@@ -1,6 +1,6 @@
 """schemathesis against /openapi.json: generated requests get no 5xx and only documented answers.
 
-Bounded: a few examples per operation on each store (about a minute in all).
+Bounded: 20 positive and 6 negative examples per operation on each store (about half a minute each).
 Every generated request is authenticated as an account of its own and aimed
 at a real contract of that account, so the summaries, statements and command
 answers checked against the schema are real ones, not only 404s.
@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -23,7 +25,7 @@ from schemathesis.checks import (
 from tests.e2e.bodies import STORY_TERMS
 from tests.e2e.server import Client, Server
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 6}  # per operation and store
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -33,11 +35,15 @@ def fuzzed(server: Server) -> tuple[Client, str]:
     return api, api.sign(STORY_TERMS)
 
 
-def check_operation(operation: Any, api: Client, contract_id: str) -> None:
-    """Run the bounded examples of one operation; hypothesis raises the first failure it finds (shrunk)."""
+def check_operation(operation: Any, mode: GenerationMode, api: Client, contract_id: str) -> None:
+    """Run the bounded examples of one operation; hypothesis raises the first failure it finds (shrunk).
 
-    @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+    Positive examples follow the document; negative ones break it (wrong types, missing fields) and must
+    still get a documented 4xx, never a 5xx.
+    """
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
         if "contract_id" in (case.path_parameters or {}):
@@ -57,11 +63,13 @@ def test_generated_requests_get_no_server_error_and_only_documented_answers(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 35
     failures = {}
-    for operation in operations:
+    for operation, mode in ((op, mode) for op in operations for mode in EXAMPLES):
         try:
-            check_operation(operation, api, contract_id)
+            check_operation(operation, mode, api, contract_id)
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label  # no parameter to break: nothing negative to send
         except BaseException as error:  # hypothesis raises an exception group: collect all, report them together
             if isinstance(error, KeyboardInterrupt):
                 raise
-            failures[operation.label] = f"{type(error).__name__}: {error}"[:2000]
+            failures[f"{operation.label} ({mode.value})"] = f"{type(error).__name__}: {error}"[:2000]
     assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())
