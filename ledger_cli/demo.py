@@ -16,7 +16,7 @@ from ledger_cli.evidence import export_and_verify
 from ledger_cli.render import statement_text, summary_text
 from ledger_cli.reports import aging_text, reminders_text
 from ledger_cli.story import AS_OF, run_story
-from projections.queries import aging, position, reminders_due
+from projections.queries import aging, next_reminders, position, reminders_due
 from projections.runner import Runner
 
 DEMO_FILE = "ledger-demo.db"
@@ -75,5 +75,9 @@ def show_read_models(app: LedgerApplication, url: str) -> None:
         click.echo(aging_text(aging(runner.db, account, as_of)))
         click.echo(f"\nReminders due as of {as_of}")
         click.echo(reminders_text(reminders_due(runner.db, account, as_of)))
+        upcoming = next_reminders(runner.db, account, as_of)
+        if upcoming:
+            click.echo(f"\nNext due, on {upcoming[0]}")
+            click.echo(reminders_text(upcoming[1]))
     finally:
         runner.db.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ledger.dates import days_between
+from ledger.dates import add_days, days_between
 from ledger.reminders import next_reminder
 from projections.db import Database
 from projections.projector import read_position
@@ -113,6 +113,16 @@ def reminders_due(db: Database, account_id: str, as_of: str) -> list[dict[str, A
                         "outstanding": money(item["outstanding"], cur),
                         "fingerprint": {"hash": hash_, "version": version}})
     return due
+
+
+def next_reminders(db: Database, account_id: str, as_of: str, horizon_days: int = 60) -> tuple[str, list[dict[str, Any]]] | None:
+    """The first day after ``as_of`` (within the horizon) on which reminders fall due, and those reminders."""
+    for offset in range(1, horizon_days + 1):
+        day = add_days(as_of, offset)
+        due = reminders_due(db, account_id, day)
+        if due:
+            return day, due
+    return None
 
 
 def number_matches(held_number: str | None, number: str) -> bool:
