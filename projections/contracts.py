@@ -105,19 +105,19 @@ def licences(db: Database, account_id: str, as_of: str, expiring_before: str | N
     """Each contract's licence on ``as_of``: kind, expiry in force, status; ``expiring_before`` keeps the time-limited
     ones whose expiry in force is before that date."""
     columns = ", ".join(f"l.{f}" for f in LICENCE_FIELDS)
-    extended: dict[str, str] = {}
-    for cid, expires_on in db.fetchall(
-        "SELECT x.contract_id, x.expires_on FROM rm_licence_extensions x JOIN rm_licences l ON l.contract_id = x.contract_id "
-        "WHERE l.account_id = ? AND x.on_date <= ? ORDER BY x.contract_id, x.seq", (account_id, as_of)
+    extensions: dict[str, list[dict[str, str]]] = {}
+    for cid, on, expires_on in db.fetchall(
+        "SELECT x.contract_id, x.on_date, x.expires_on FROM rm_licence_extensions x JOIN rm_licences l "
+        "ON l.contract_id = x.contract_id WHERE l.account_id = ? ORDER BY x.contract_id, x.seq", (account_id,)
     ):
-        extended[cid] = expires_on  # the last extension agreed by ``as_of`` is the one in force
+        extensions.setdefault(cid, []).append({"on": on, "expires_on": expires_on})
     result = []
     for row in db.fetchall(f"SELECT {columns} FROM rm_licences l WHERE l.account_id = ? ORDER BY l.contract_id",
                            (account_id,)):
         data = dict(zip(LICENCE_FIELDS, row, strict=True))
-        data["expires_on"] = extended.get(data["contract_id"], data["expires_on"])
-        state = LicenceState("time_limited", data["granted_on"], data["expires_on"], data["perpetual_on"])
-        status = state.status(as_of)
+        state = LicenceState("time_limited", data["granted_on"], data["expires_on"], data["perpetual_on"],
+                             extensions.get(data["contract_id"], []))
+        status, data["expires_on"] = state.status(as_of), state.expiry(as_of)  # the domain's rule for extensions
         data["kind"] = {"perpetual": "perpetual", "not_granted": "none"}.get(status, "time_limited")
         if expiring_before is None or (status in ("valid", "expired") and data["expires_on"] < expiring_before):
             result.append({**data, "status": status})

@@ -158,5 +158,5 @@ def licence_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
     cid, licence, client = str(contract.id), contract.licence, contract.client
     row = (cid, contract.account_id, client_key(client), client["name"], contract.title, contract.licence_terms["kind"],
            licence.granted_on, licence.expires_on, licence.perpetual_on)
-    extensions = [(cid, x["on"], x["expires_on"]) for x in getattr(licence, "extensions", [])]
+    extensions = [(cid, x["on"], x["expires_on"]) for x in licence.extensions]
     return {"rm_licences": [row], "rm_licence_extensions": extensions}
