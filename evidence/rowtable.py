@@ -41,11 +41,18 @@ class Measure:
 
     def wrap(self, text: str, limit: float) -> list[tuple[str, float]]:
         """Lines of at most ``limit`` points, each with its width (for right alignment)."""
+        whole = self.width(text)
+        if whole <= limit and "\n" not in text and "  " not in text:  # most cells: one short line
+            return [(text.strip(), whole)] if text == text.strip() else self.fill(text, limit)
+        return self.fill(text, limit)
+
+    def fill(self, text: str, limit: float) -> list[tuple[str, float]]:
         lines: list[tuple[str, float]] = []
         words: list[str] = []
         used = 0.0
         for word in text.split():
-            for piece in self.pieces(word, limit):
+            width = self.width(word)
+            for piece in self.pieces(word, limit) if width > limit else (word,):
                 width = self.width(piece)
                 if words and used + self.space + width > limit:
                     lines.append((" ".join(words), used))
@@ -58,8 +65,6 @@ class Measure:
 
     def pieces(self, word: str, limit: float) -> list[str]:
         """A word wider than the column (a hash, a URL) is broken between characters."""
-        if self.width(word) <= limit:
-            return [word]
         parts, current = [], ""
         for char in word:
             if current and self.width(current + char) > limit:
@@ -182,10 +187,13 @@ class TextWriter:
         self.doc = canvas._doc  # the document owns the TrueType subsets
         self.cache = self.caches.setdefault(self.doc, {})
         self.ops: list[str] = ["BT"]
+        self.fonts: dict[str, Any] = {}
         self.fallback = canvas.beginText()
 
     def line(self, font_name: str, x: float, y: float, text: str) -> None:
-        font = pdfmetrics.getFont(font_name)
+        font = self.fonts.get(font_name)
+        if font is None:
+            font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
         if not getattr(font, "_dynamicFont", False):
             self.fallback.setFont(font_name, self.size)
             self.fallback.setTextOrigin(x, y)
