@@ -11,7 +11,16 @@ from ledger.app import LedgerApplication
 from ledger_cli.story import run_story
 from projections.db import Database
 from projections.models import READ_MODELS
-from projections.projector import ConcurrentRunner, Projector, ensure_tables, move_position, tracking_rows
+from projections.projector import (
+    Batch,
+    ConcurrentRunner,
+    ContractEvent,
+    Projector,
+    drop_model,
+    ensure_tables,
+    move_position,
+    tracking_rows,
+)
 from projections.runner import LogSource, Runner
 from tests.seeding import seed
 
@@ -84,3 +93,24 @@ def test_two_runners_catching_up_at_once_apply_each_event_once(app: LedgerApplic
     finally:
         for runner in runners:
             runner.close()
+
+
+def test_a_batch_from_another_source_without_decoded_events_builds_the_same_rows(app: LedgerApplication) -> None:
+    """As a Kafka consumer would: (offset, contract id, version) only; the projector loads each contract."""
+    run_story(app, ACCOUNT)
+    local, other = Database(app.store), Database(app.store)
+    try:
+        batch = LogSource(app).read(0, 1000)
+        assert batch is not None
+        Projector(app, local).apply(batch)
+        expected = {k: v for k, v in snapshot(local).items() if k != "tracking"}
+        for model in READ_MODELS.values():
+            drop_model(other, model)
+        bare = Batch("kafka:ledger.events:0", 41, [ContractEvent(offset, item.contract_id, item.version)
+                                                   for offset, item in enumerate(batch.events, start=27)])
+        assert Projector(app, other).apply(bare) == 15 * len(READ_MODELS)
+        assert {k: v for k, v in snapshot(other).items() if k != "tracking"} == expected
+        assert Projector(app, other).positions("kafka:ledger.events:0") == dict.fromkeys(READ_MODELS, 41)
+    finally:
+        local.close()
+        other.close()
