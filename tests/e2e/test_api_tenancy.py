@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.bodies import TERMS, route
 from tests.e2e.cases import CASES
@@ -22,6 +23,15 @@ def two_accounts(server: Server) -> tuple[Client, str, Client, str]:
     bob_id = bob.sign({**TERMS, "client": {"name": "Bob's Client", "email": "only-bob@client.example"}})
     ada.command(ada_id, "/invoices", {"occurred_on": "2026-01-05", "milestone_keys": ["advance"]})
     return ada, ada_id, bob, bob_id
+
+
+def read_caught_up(client: Client, path: str, position: int) -> requests.Response:
+    """GET a read-model route once it has applied ``position`` (the server waits up to 5 s per call)."""
+    for _ in range(6):
+        answer = client.get(path, min_position=position)
+        if answer.status_code != 200 or int(answer.headers.get("X-Ledger-Position", position)) >= position:
+            return answer
+    raise AssertionError(f"{path}: the read models did not reach position {position}")
 
 
 def document(server: Server) -> dict[str, Any]:
@@ -65,13 +75,13 @@ def test_the_account_wide_reads_show_each_key_only_its_own_contracts(
               if path.startswith("/v1/") and "get" in ops and "{contract_id}" not in path and "{" not in path]
     assert "/v1/contracts" in routes
     for path in routes:
-        mine = ada.get(path, min_position=position)
+        mine = read_caught_up(ada, path, position)
         assert mine.status_code == 200, f"{path}: {mine.text}"
-        theirs = bob.get(path, min_position=position)
+        theirs = read_caught_up(bob, path, position)
         assert theirs.status_code == 200, f"{path}: {theirs.text}"
         assert ada_id not in theirs.text and "only-ada@" not in theirs.text, path
         assert bob_id not in mine.text and "only-bob@" not in mine.text, path
-    listed = [item["id"] for item in ada.get("/v1/contracts", min_position=position).json()["items"]]
+    listed = [item["id"] for item in read_caught_up(ada, "/v1/contracts", position).json()["items"]]
     assert ada_id in listed and bob_id not in listed
 
 
