@@ -102,9 +102,10 @@ class Projector:
         """Apply ``batch`` to every model behind its position; return how many contract events were applied."""
         applied = 0
         try:
+            # States first, outside the transaction: on SQLite the transaction holds the store's one write lock.
+            states = {item.contract_id: self.states.advance(item) for item in batch.events}
             with self.db.transaction():
                 positions = self.positions(batch.source, lock=True)
-                states = {item.contract_id: self.states.advance(item) for item in batch.events}
                 for model in self.models:
                     start = positions[model.name]
                     if batch.position <= start:
