@@ -4,7 +4,7 @@ Guarantees:
 1. An offset is committed only after every message before it in its partition
    was recorded (or replayed) in the event store, or dead-lettered with the
    dead-letter produce acknowledged by the broker.
-2. A transient store failure (``StoreUnavailable``) is never dead-lettered:
+2. A transient failure (``StoreUnavailable``, ``VersionConflict``) is never dead-lettered:
    the partition is rewound to the failed message and retried after a bounded,
    growing pause; nothing after it is committed meanwhile.
 3. Redelivery after a crash is harmless: ``message_id`` is the idempotency key.
@@ -25,10 +25,9 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.backoff import Backoff
 from consumers.commands import CommandHandler
-from consumers.dead_letters import DeadLetter, dead_letter_record
+from consumers.dead_letters import RETRYABLE, DeadLetter, dead_letter_record
 from consumers.settings import KafkaSettings
 from ledger.app import LedgerApplication
-from ledger.errors import StoreUnavailable
 from schemas.commands import COMMAND_SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -95,9 +94,9 @@ class CommandConsumer:
     def process(self, record: ConsumerRecord) -> None:
         try:
             result = self.handler.handle(record.value)
-        except StoreUnavailable as error:
+        except RETRYABLE as error:
             self.counts.retried += 1
-            log.warning("store unavailable at %s/%s@%s, will retry: %s", record.topic, record.partition,
+            log.warning("transient failure at %s/%s@%s, will retry: %s", record.topic, record.partition,
                         record.offset, error)
             raise Rewind from error
         except DeadLetter as dead:

@@ -5,7 +5,8 @@ The envelope is ``{message_id, account_id, type, contract_id, payload}``;
 is loaded with the same marshmallow schema the HTTP API uses for that command
 (``schemas.commands.COMMAND_SCHEMAS``),
 and ``message_id`` is the idempotency key. Anything refused raises
-``DeadLetter``; ``StoreUnavailable`` propagates so the caller retries it.
+``DeadLetter``; a ``RETRYABLE`` error (store down, contention) propagates so the
+caller retries it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from uuid import UUID
 import marshmallow
 from marshmallow import fields, validate
 
-from consumers.dead_letters import DeadLetter, from_ledger_error
+from consumers.dead_letters import RETRYABLE, DeadLetter, from_ledger_error
 from ledger.app import COMMANDS, CommandResult, LedgerApplication
-from ledger.errors import LedgerError, StoreUnavailable
+from ledger.errors import LedgerError
 from schemas.commands import COMMAND_SCHEMAS
 
 SIGN_CONTRACT = "sign_contract"
@@ -88,7 +89,7 @@ class CommandHandler:
         args = self.load_payload(envelope)
         try:
             return self.call(envelope, args)
-        except StoreUnavailable:
+        except RETRYABLE:
             raise
         except LedgerError as error:
             raise from_ledger_error(error) from error

@@ -4,7 +4,7 @@ A dead letter keeps the original key, value bytes and headers, and adds
 ``error_code`` (a ``LedgerError`` code, or one of ``ADAPTER_CODES`` for
 messages that never reached the application), ``error_message``,
 ``error_details`` (JSON) and the source ``topic``/``partition``/``offset``.
-``StoreUnavailable`` is never a dead letter: the message is retried.
+``RETRYABLE`` errors are never dead letters: the message is retried.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from kafka.consumer.fetcher import ConsumerRecord
 
-from ledger.errors import LedgerError, StoreUnavailable
+from ledger.errors import LedgerError, StoreUnavailable, VersionConflict
 
 # Codes for messages refused before they reach the application, in the order they are checked.
 ADAPTER_CODES = {
@@ -25,6 +25,9 @@ ADAPTER_CODES = {
     "validation_error": "the payload does not match the command's schema",
 }
 MESSAGE_MAX = 1000  # header values stay small
+# Transient: the store is down, or writers kept conflicting (an envelope carries no expected version,
+# so a version conflict only means contention). Retried, never dead-lettered.
+RETRYABLE: tuple[type[LedgerError], ...] = (StoreUnavailable, VersionConflict)
 
 
 class DeadLetter(Exception):
@@ -39,8 +42,8 @@ class DeadLetter(Exception):
 
 def from_ledger_error(error: LedgerError) -> DeadLetter:
     """A refusal by the application becomes a dead letter with the same stable code."""
-    if isinstance(error, StoreUnavailable):
-        raise TypeError("StoreUnavailable is transient: retry, never dead-letter") from error
+    if isinstance(error, RETRYABLE):
+        raise TypeError(f"{error.code} is transient: retry, never dead-letter") from error
     details = {k: v for k, v in error.to_dict().items() if k not in ("code", "message")}
     return DeadLetter(error.code, error.message, details)
 

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+from consumers import tansu
 from consumers.command_consumer import CommandConsumer
 from consumers.relay import EventRelay
 from consumers.settings import KafkaSettings
@@ -132,6 +133,38 @@ def test_after_a_broker_outage_the_consumer_and_relay_reconnect_and_continue(
             published = topic_events(settings, expected)
     assert sorted(recorded_summaries(app, contracts)) == sorted(f"m-{n}" for n in range(120))
     assert published == expected
+    assert consumer.counts.dead_lettered == 0
+
+
+def test_after_a_broker_restart_that_lost_everything_the_consumer_and_relay_carry_on_with_new_work(
+    sqlite_store: StoreConfig, tmp_path: Path
+) -> None:
+    """Memory storage loses topics and offsets on restart: the operator re-creates the topics, the clients reconnect."""
+    port = tansu.free_port()
+    bootstrap = f"127.0.0.1:{port}"
+    broker = tansu.start(port)
+    try:
+        settings = fresh_settings(bootstrap)
+        settings.ensure_topics(settings.commands_topic, settings.dlq_topic, settings.events_topic)
+        app = LedgerApplication(sqlite_store, create_tables=True)
+        contracts = sign_contracts(app, 3)
+        consumer = CommandConsumer(LedgerApplication(sqlite_store), settings)
+        relay = EventRelay(LedgerApplication(sqlite_store), settings, Database(sqlite_store))
+        with in_thread(consumer.run), in_thread(relay.run):
+            produce(settings, settings.commands_topic, communications(contracts, 0, 30))
+            wait_until(lambda: len(recorded_summaries(app, contracts)) == 30)
+            tansu.stop(broker)
+            time.sleep(2)
+            broker = tansu.start(port)
+            settings.ensure_topics(settings.commands_topic, settings.dlq_topic, settings.events_topic)
+            produce(settings, settings.commands_topic, communications(contracts, 30, 30))
+            wait_until(lambda: len(recorded_summaries(app, contracts)) == 60)
+            after = {e for e in store_events(app, contracts) if e[1] > 11}  # versions 12+: the second 30 commands
+            published = topic_events(settings, after)
+    finally:
+        tansu.stop(broker)
+    assert sorted(recorded_summaries(app, contracts)) == sorted(f"m-{n}" for n in range(60))
+    assert published >= after
     assert consumer.counts.dead_lettered == 0
 
 

@@ -11,7 +11,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from consumers.commands import COMMAND_TYPES, parse_envelope
 from consumers.dead_letters import DeadLetter, dead_letter_record, from_ledger_error
 from ledger.app import COMMANDS
-from ledger.errors import CurrencyMismatch, StoreUnavailable
+from ledger.errors import CurrencyMismatch, LedgerError, StoreUnavailable, VersionConflict
 
 
 def envelope(**fields: object) -> bytes:
@@ -66,9 +66,10 @@ def test_a_ledger_refusal_keeps_its_code_and_details_in_the_dead_letter() -> Non
                                                        {"errors": {"amount": ["currency"]}, "field": "amount"})
 
 
-def test_a_store_outage_is_never_turned_into_a_dead_letter() -> None:
+@pytest.mark.parametrize("error", [StoreUnavailable("database down"), VersionConflict("writers kept conflicting")])
+def test_a_store_outage_or_contention_is_never_turned_into_a_dead_letter(error: LedgerError) -> None:
     with pytest.raises(TypeError):
-        from_ledger_error(StoreUnavailable("database down"))
+        from_ledger_error(error)
 
 
 def test_a_dead_letter_keeps_the_original_key_value_and_headers_and_names_its_source() -> None:
