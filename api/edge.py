@@ -17,7 +17,7 @@ from marshmallow import ValidationError as SchemaError
 from api.errors import Problem
 from ledger.app import IDEMPOTENCY_KEY_MAX, LedgerApplication
 
-IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 def ledger() -> LedgerApplication:
@@ -66,7 +66,7 @@ def expected_version() -> int | None:
     match = IF_MATCH.match(value.strip())
     if match is None:
         raise Problem(400, "invalid_if_match", 'If-Match must be a contract version, e.g. If-Match: "3"')
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def load_query(schema: Schema) -> dict[str, Any]:

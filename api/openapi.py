@@ -85,7 +85,7 @@ IDEMPOTENCY_HEADER = header(
 )
 IF_MATCH_HEADER = header(
     "If-Match", "the contract version (its ETag) the command expects", required=False,
-    schema={"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
+    schema={"type": "string", "pattern": r'^(W/)?("[0-9]{1,9}"|[0-9]{1,9})$'},
 )
 
 
