@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -113,3 +114,20 @@ def test_the_claim_route_answers_the_statement_of_claim_with_its_working(app: Le
                                    "source": invoice["periods"][0]["source"]}]
     assert invoice["periods"][0]["interest"].startswith("4893.150684")
     assert body["regime"] == "uk_statutory" and "s.4(2)" in body["basis"]
+
+
+def test_a_date_past_the_rate_tables_is_a_422_naming_the_table_not_a_guess(app: LedgerApplication) -> None:
+    client, auth = client_for(app)
+    contract_id = app.sign_contract(
+        ACCOUNT, "eu-sign", occurred_on=date(2026, 1, 5), title="EU work",
+        supplier={"name": "S", "email": "s@example.com"}, client={"name": "C", "email": "c@example.com"},
+        currency="EUR", total={"amount": 1000, "currency": "EUR"}, jurisdiction="EU-DE",
+        milestones=[{"key": "m", "title": "M", "amount": {"amount": 1000, "currency": "EUR"}, "due": "on_signing"}],
+    ).contract_id
+    app.execute(ACCOUNT, contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["m"]},
+                idempotency_key="eu-inv")
+    version = app.get_contract(ACCOUNT, contract_id).version
+    for route in ("claim", "evidence"):
+        answer = client.get(f"/v1/contracts/{contract_id}/{route}?as_of=2027-02-01", headers=auth)
+        assert answer.status_code == 422 and answer.get_json()["code"] == "rates_unavailable", route
+    assert app.get_contract(ACCOUNT, contract_id).version == version
