@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
@@ -41,8 +42,11 @@ def payment(payment_id: str, amount: int, currency: str = "EUR") -> dict[str, An
 
 
 @pytest.fixture
-def store_app(sqlite_store: StoreConfig) -> LedgerApplication:
-    return LedgerApplication(sqlite_store, create_tables=True)
+def store_app(store: StoreConfig) -> Iterator[LedgerApplication]:
+    """The application on each store (SQLite and PostgreSQL); the consumer opens its own on the same store."""
+    application = LedgerApplication(store, create_tables=True)
+    yield application
+    application.close()
 
 
 def test_a_payment_command_produced_to_the_commands_topic_shows_up_in_the_contract_summary(
@@ -55,7 +59,7 @@ def test_a_payment_command_produced_to_the_commands_topic_shows_up_in_the_contra
     def paid() -> int:
         return int(store_app.summary(ACCOUNT, contract_id, date(2026, 2, 1))["paid"]["amount"])
 
-    with in_thread(CommandConsumer(store_app, kafka_settings).run):
+    with in_thread(CommandConsumer(LedgerApplication(store_app.store), kafka_settings).run):
         wait_until(lambda: paid() == 40_000)
     summary = store_app.summary(ACCOUNT, contract_id, date(2026, 2, 1))
     assert summary["outstanding"]["amount"] == THIRD - 40_000
@@ -71,7 +75,7 @@ def test_the_same_message_produced_three_times_records_one_payment(
     key = str(contract_id).encode()
     produce(kafka_settings, kafka_settings.commands_topic, [(key, message)] * 3 + [(key, marker)])
 
-    consumer = CommandConsumer(store_app, kafka_settings)
+    consumer = CommandConsumer(LedgerApplication(store_app.store), kafka_settings)
     with in_thread(consumer.run):
         wait_until(lambda: store_app.get_contract(ACCOUNT, contract_id).version == 4)
     types = [r.event_type for r in store_app.chain_records(contract_id)]
@@ -116,7 +120,7 @@ def test_each_kind_of_bad_message_lands_in_the_dead_letter_topic_while_good_ones
     messages.append((key, command("good-last", ACCOUNT, "record_payment", contract_id, payment("good-last", 1_000))))
     produce(kafka_settings, kafka_settings.commands_topic, messages, headers=[("trace", b"t-1")])
 
-    with in_thread(CommandConsumer(store_app, kafka_settings).run):
+    with in_thread(CommandConsumer(LedgerApplication(store_app.store), kafka_settings).run):
         letters = read_topic(kafka_settings, kafka_settings.dlq_topic, len(bad))
         wait_until(lambda: store_app.get_contract(ACCOUNT, contract_id).version == 2 + len(bad) + 1)
 
@@ -142,7 +146,7 @@ def test_a_contract_can_be_signed_over_kafka_with_the_id_the_message_names(
     contract_id = uuid4()
     message = command("sign-over-kafka", ACCOUNT, "sign_contract", contract_id, jsonable(terms()))
     produce(kafka_settings, kafka_settings.commands_topic, [(str(contract_id).encode(), message)] * 2)
-    with in_thread(CommandConsumer(store_app, kafka_settings).run):
+    with in_thread(CommandConsumer(LedgerApplication(store_app.store), kafka_settings).run):
         wait_until(lambda: contract_id in store_app.repository)
     assert [r.event_type for r in store_app.chain_records(contract_id)] == ["ContractSigned"]
     assert store_app.get_contract(ACCOUNT, contract_id).total == 3 * THIRD

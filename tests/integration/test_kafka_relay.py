@@ -60,11 +60,11 @@ def first_sightings(events: list[dict]) -> list[dict]:
 
 
 def test_five_thousand_events_across_two_hundred_contracts_arrive_in_order_with_the_stores_hashes(
-    sqlite_store: StoreConfig, kafka_settings: KafkaSettings
+    store: StoreConfig, kafka_settings: KafkaSettings
 ) -> None:
-    app = LedgerApplication(sqlite_store, create_tables=True)
+    app = LedgerApplication(store, create_tables=True)
     expected = record_contracts(app)
-    relay = EventRelay(app, kafka_settings, Database(sqlite_store))
+    relay = EventRelay(app, kafka_settings, Database(store))
     with in_thread(relay.run):
         records = read_topic(kafka_settings, kafka_settings.events_topic, CONTRACTS * EVENTS_PER_CONTRACT)
 
