@@ -72,3 +72,11 @@ def test_the_stack_has_postgres_kafka_in_kraft_mode_and_health_checks_and_depend
         for dependency in service.get("depends_on", {}):
             assert dependency in found, f"{name} depends on undefined service {dependency}"
     assert found["projections"]["command"][-2:] == ["--source", "kafka"]
+
+
+def test_every_path_the_dockerfile_copies_exists_and_the_image_runs_the_ledger_command() -> None:
+    lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    copied = [part for line in lines if line.startswith("COPY ") for part in line.split()[1:-1]]
+    assert copied and all((ROOT / path).exists() for path in copied), copied
+    assert any(line.startswith("RUN pip install .") for line in lines)
+    assert set(services()["api"]["depends_on"]) == {"postgres", "migrate"}
