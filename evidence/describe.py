@@ -23,6 +23,11 @@ def _allocations(allocations: dict[str, int], money: Callable[[int], str]) -> st
     return "; ".join(f"{number} {money(share)}" for number, share in allocations.items())
 
 
+def _proof(payload: dict[str, Any]) -> str:
+    links = [link for link in payload.get("proof_links") or [] if link not in payload["description"]]
+    return f"; proof: {', '.join(links)}" if links else ""
+
+
 def _note(text: str | None) -> str:
     return f" ({text})" if text else ""
 
@@ -33,9 +38,7 @@ DESCRIBERS: dict[str, Describer] = {
         f"{len(p['milestones'])} milestone(s); payment {p['payment_terms_days']} days after invoice; "
         f"late payment: {p['late_payment']['kind']}"),
     "ContractAmended": lambda p, m: f"Contract amended: total now {m(p['total'])}; reason: {p['reason']}",
-    "MilestoneDelivered": lambda p, m: (
-        f"Milestone {p['key']} delivered: {p['description']}"
-        + (f"; proof: {', '.join(p['proof_links'])}" if p.get("proof_links") else "")),
+    "MilestoneDelivered": lambda p, m: f"Milestone {p['key']} delivered: {p['description']}" + _proof(p),
     "MilestoneAccepted": lambda p, m: f"Milestone {p['key']} accepted{_note(p.get('note'))}",
     "MilestoneRejected": lambda p, m: f"Milestone {p['key']} rejected: {p['reason']}",
     "InvoiceIssued": lambda p, m: (
