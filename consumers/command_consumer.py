@@ -129,9 +129,10 @@ class CommandConsumer:
             self.producer = None
 
     def rewind(self, batch: dict[TopicPartition, list[ConsumerRecord]], done: dict[TopicPartition, int]) -> None:
+        assigned = self.consumer.assignment()  # a partition revoked meanwhile is re-read by its new owner
         for partition, records in batch.items():
             first_unfinished = done.get(partition, records[0].offset)
-            if first_unfinished <= records[-1].offset:
+            if first_unfinished <= records[-1].offset and partition in assigned:
                 self.consumer.seek(partition, first_unfinished)
 
     def commit(self, done: dict[TopicPartition, int]) -> None:

@@ -103,8 +103,10 @@ class KafkaProjection:
                 del pending[partition]
         except TRANSIENT as error:
             log.warning("projection %s paused (%s): %s", self.name, type(error).__name__, error)
+            assigned = self.consumer.assignment()
             for partition, records in pending.items():
-                self.consumer.seek(partition, records[0].offset)  # read again; the stored position skips repeats
+                if partition in assigned:  # read again; the stored position skips what was applied
+                    self.consumer.seek(partition, records[0].offset)
             self.reopen()
             self.backoff.pause(stop)
             return
