@@ -29,7 +29,7 @@ def pg_database_url() -> Iterator[str]:
     try:
         with pg.server_url() as admin_url, pg.throwaway_database(admin_url) as url:
             yield url
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         if os.environ.get("CI") == "true":
             raise
         pytest.skip(f"PostgreSQL not available outside CI: {error}")
