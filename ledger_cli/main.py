@@ -64,6 +64,8 @@ def verify(contract_id: UUID) -> None:
     if result.ok:
         click.echo(f"verify: OK  {result.events} events  fingerprint {result.fingerprint} (version {result.version})")
         return
+    if result.events == 0:
+        fail(f"no events are stored for contract {contract_id} in this store")
     click.echo(f"verify: BROKEN at version {result.broken_version}: {result.reason}")
     raise SystemExit(1)
 
