@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from uuid import UUID
 
@@ -36,7 +37,7 @@ def test_events_and_verify_show_the_chain_and_name_an_edited_event(tmp_path: Pat
     lines = run("events", str(DEMO_CONTRACT_ID), "--json", cwd=tmp_path, env=env).stdout.splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["version"] for r in records] == list(range(1, 16))
-    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(records, records[1:], strict=False))
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in pairwise(records))
     ok = run("verify", str(DEMO_CONTRACT_ID), cwd=tmp_path, env=env)
     assert ok.returncode == 0 and f"fingerprint {records[-1]['hash']}" in ok.stdout
 
