@@ -202,7 +202,7 @@ class LedgerApplication(Application[UUID]):
             replay = self.replay(account_id, idempotency_key, digest)
             if replay:
                 return replay
-            if new_id in self.repository:
+            if self.guarded(self.repository.__contains__, new_id):
                 raise AlreadyExists(f"a contract with id {new_id} already exists", contract_id=str(new_id))
         raise VersionConflict("could not record the contract after repeated conflicts")
 
@@ -317,7 +317,7 @@ class LedgerApplication(Application[UUID]):
         return sequence
 
     def is_invoice_number_taken(self, account_id: str, number: str) -> bool:
-        return invoice_number_id(account_id, number) in self.repository
+        return bool(self.guarded(self.repository.__contains__, invoice_number_id(account_id, number)))
 
     def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the store, turning connection failures into StoreUnavailable (retryable)."""

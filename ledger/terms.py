@@ -16,6 +16,10 @@ from ledger.errors import ScheduleMismatch, ValidationError
 from ledger.money import Money, check_currency
 
 JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+# Every date the ledger records or answers for: wide enough for any engagement, far from calendar overflow.
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(2999, 12, 31)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CLIENT_KINDS = ("business", "individual")
@@ -39,11 +43,14 @@ def optional_text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str | Non
 
 
 def check_unicode(value: str, field: str) -> None:
-    """Text must be valid Unicode (no lone surrogates): it is hashed as UTF-8."""
+    """Text must be valid Unicode (no lone surrogates: it is hashed as UTF-8) without control characters
+    other than tab and line breaks (PostgreSQL text cannot hold NUL; none belongs in a record)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(f"{field} is not valid Unicode text", {field: ["invalid unicode"]}) from None
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(f"{field} contains a control character", {field: ["control character"]})
 
 
 def identifier(value: Any, field: str) -> str:
@@ -66,6 +73,10 @@ def text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str:
 def iso(value: Any, field: str) -> str:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ValidationError(f"{field} must be a date", {field: ["must be a date (YYYY-MM-DD)"]})
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            f"{field} must be between {DATE_MIN} and {DATE_MAX}", {field: [f"between {DATE_MIN} and {DATE_MAX}"]}
+        )
     return value.isoformat()
 
 

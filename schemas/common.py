@@ -8,12 +8,22 @@ must be a JSON integer (a float, a string or a boolean is refused).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from ledger.money import AMOUNT_MAX, CURRENCIES
-from ledger.terms import CLIENT_KINDS, DUE_RULES, LATE_PAYMENT_KINDS, LICENCE_KINDS, MILESTONES_MAX, TEXT_MAX
+from ledger.terms import (
+    CLIENT_KINDS,
+    DATE_MAX,
+    DATE_MIN,
+    DUE_RULES,
+    LATE_PAYMENT_KINDS,
+    LICENCE_KINDS,
+    MILESTONES_MAX,
+    TEXT_MAX,
+)
 
 HASHES_MAX = 50
 LINKS_MAX = 50
@@ -40,8 +50,18 @@ def text(limit: int = TEXT_MAX, *, required: bool = True, **kwargs: Any) -> fiel
     )
 
 
+def within_ledger_dates(value: date) -> None:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(f"must be between {DATE_MIN} and {DATE_MAX}")
+
+
+DAY_DESCRIPTION = f"YYYY-MM-DD, between {DATE_MIN} and {DATE_MAX}"
+
+
 def day(*, required: bool = True) -> fields.Date:
-    return fields.Date(required=required, allow_none=not required, metadata={"description": "YYYY-MM-DD"})
+    return fields.Date(
+        required=required, allow_none=not required, validate=within_ledger_dates, metadata={"description": DAY_DESCRIPTION}
+    )
 
 
 def sha256(*, required: bool = False) -> fields.String:

@@ -7,7 +7,7 @@ from datetime import date
 from marshmallow import fields, validate
 
 from ledger import clock
-from schemas.common import StrictSchema
+from schemas.common import DAY_DESCRIPTION, StrictSchema, within_ledger_dates
 
 PAGE_LIMIT_MAX = 500
 PAGE_LIMIT_DEFAULT = 100
@@ -18,7 +18,8 @@ def today() -> date:
 
 
 class AsOfQuery(StrictSchema):
-    as_of = fields.Date(load_default=today, metadata={"description": "a date in the world (YYYY-MM-DD); default today (UTC)"})
+    as_of = fields.Date(load_default=today, validate=within_ledger_dates,
+                        metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
 
 
 class PageQuery(StrictSchema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.common import MoneySchema, StrictSchema
+from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, within_ledger_dates
 from schemas.queries import today
 from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money, string
 
@@ -14,7 +14,8 @@ POSITION_MAX = 2**62
 
 
 class ReadModelQuery(StrictSchema):
-    as_of = fields.Date(load_default=today, metadata={"description": "a date in the world (YYYY-MM-DD); default today (UTC)"})
+    as_of = fields.Date(load_default=today, validate=within_ledger_dates,
+                        metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
     min_position = fields.Integer(
         validate=validate.Range(0, POSITION_MAX),
         metadata={"description": "wait (at most 5 s) until the read model has applied this log position "
@@ -35,7 +36,8 @@ class AgingQuery(ReadModelQuery):
 
 
 class LicencesQuery(ReadModelQuery):
-    expiring_before = fields.Date(metadata={"description": "only time-limited licences expiring before this date"})
+    expiring_before = fields.Date(validate=within_ledger_dates,
+                                  metadata={"description": "only time-limited licences expiring before this date"})
 
 
 class ClientRefOut(Out):

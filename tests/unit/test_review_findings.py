@@ -140,3 +140,25 @@ def test_verify_reports_a_float_in_an_edited_payload_instead_of_crashing() -> No
     records[1] = replace(records[1], payload={"n": 2.5})
     result = verify_chain("c", records)
     assert not result.ok and result.broken_version == 2 and "canonical" in (result.reason or "")
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 30), date(1969, 12, 31), date(3000, 1, 1)])
+def test_a_date_outside_the_ledgers_range_is_refused_before_any_arithmetic(day: date) -> None:
+    contract = signed()
+    refused(contract, errors.ValidationError,
+            lambda: contract.issue_invoice(number="I-1", occurred_on=day, milestone_keys=["advance"]))
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "bell\x07", "esc\x1b[0m"])
+def test_text_with_a_control_character_is_refused(text: str) -> None:
+    contract = signed()
+    refused(contract, errors.ValidationError,
+            lambda: contract.log_communication(occurred_on=date(2026, 1, 6), direction="inbound", channel="email",
+                                               summary=text))
+
+
+def test_tabs_and_line_breaks_are_ordinary_text() -> None:
+    contract = signed()
+    contract.log_communication(occurred_on=date(2026, 1, 6), direction="inbound", channel="email",
+                               summary="line one\n\tline two\r\nline three\u2028four")
+    assert contract.communications[-1]["summary"].count("\n") == 2
