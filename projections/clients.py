@@ -1,13 +1,15 @@
 """Client behaviour: "know who you are dealing with", per client across the account, as of a date.
 
 Definitions (the tests' checker recomputes each from the raw events):
-- an invoice is *paid* when it is not voided, nothing is outstanding and at least
-  one payment (not reversed) went to it; its days late are the day its balance
-  reached zero minus its due date (negative means early);
+- an invoice is *paid* on ``as_of`` when it is issued and not voided, nothing is
+  outstanding that day and at least one payment is in force that day (value-dated
+  on or before it, not reversed by then); its days late are the first day of that
+  run of zero balance minus its due date (negative means early);
 - average and worst days late count early payment as 0; on time means days late <= 0;
 - arrears: the outstanding balance on ``as_of`` of invoices due before ``as_of``, per currency;
-- a promise is *kept* when payments value-dated from the promise to its date
-  cover its amount, *broken* when not and its date is before ``as_of``, else pending.
+- a promise made on or before ``as_of`` is *kept* when the payments value-dated from
+  the promise to its date, in force on ``as_of``, cover its amount, *broken* when
+  not and its date is before ``as_of``, else pending.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def client_behaviour(db: Database, account_id: str, as_of: str, client_key: str 
         [account_id, *extra],
     ):
         clients[key] = {**empty(key), "name": name, "contracts": int(count)}
-    add_paid(db, clients, account_id, only, extra)
+    add_paid(db, clients, account_id, as_of, only, extra)
     add_arrears(db, clients, account_id, as_of, only, extra)
     add_promises(db, clients, account_id, as_of, only, extra)
     return [clients[k] for k in sorted(clients)]
@@ -40,12 +42,15 @@ def empty(key: str) -> dict[str, Any]:
             "share_paid_on_time": None, "arrears": [], "promises_kept": 0, "promises_broken": 0, "promises_pending": 0}
 
 
-def add_paid(db: Database, clients: dict[str, dict[str, Any]], account_id: str, only: str, extra: list[str]) -> None:
+def add_paid(
+    db: Database, clients: dict[str, dict[str, Any]], account_id: str, as_of: str, only: str, extra: list[str]
+) -> None:
     for key, count, late_sum, worst, on_time in db.fetchall(
         "SELECT client_key, COUNT(*), SUM(CASE WHEN days_late > 0 THEN days_late ELSE 0 END), "
         "MAX(CASE WHEN days_late > 0 THEN days_late ELSE 0 END), SUM(CASE WHEN days_late <= 0 THEN 1 ELSE 0 END) "
-        f"FROM rm_client_invoices WHERE account_id = ? AND settled_on IS NOT NULL{only} GROUP BY client_key",
-        [account_id, *extra],
+        "FROM rm_client_paid WHERE account_id = ? AND start_on <= ? AND (end_before IS NULL OR end_before > ?)"
+        f"{only} GROUP BY client_key",
+        [account_id, as_of, as_of, *extra],
     ):
         entry = clients[key]
         entry["invoices_paid"], entry["worst_days_late"] = int(count), int(worst)
@@ -74,11 +79,13 @@ def add_arrears(
 def add_promises(
     db: Database, clients: dict[str, dict[str, Any]], account_id: str, as_of: str, only: str, extra: list[str]
 ) -> None:
-    for key, on, promised_by, amount, paid in db.fetchall(
-        f"SELECT client_key, on_date, promised_by, amount, paid_in_window FROM rm_client_promises WHERE account_id = ?{only}",
-        [account_id, *extra],
+    for key, promised_by, amount, paid in db.fetchall(
+        "SELECT p.client_key, p.promised_by, p.amount, COALESCE(SUM(x.amount), 0) FROM rm_client_promises p "
+        "LEFT JOIN rm_client_promise_payments x ON x.contract_id = p.contract_id AND x.promise = p.seq "
+        "AND x.on_date <= ? AND (x.until_date IS NULL OR x.until_date > ?) "
+        f"WHERE p.account_id = ? AND p.on_date <= ?{only.replace('client_key', 'p.client_key')} "
+        "GROUP BY p.contract_id, p.seq, p.client_key, p.promised_by, p.amount",
+        [as_of, as_of, account_id, as_of, *extra],
     ):
-        if on > as_of:
-            continue  # not yet made on that date
         outcome = "kept" if int(paid) >= int(amount) else "broken" if promised_by < as_of else "pending"
         clients[key][f"promises_{outcome}"] += 1

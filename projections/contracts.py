@@ -12,7 +12,8 @@ from projections.queries import PAGE_SIZE_MAX, money
 
 SIGNED = "CASE WHEN e.kind = 'invoiced' THEN e.amount ELSE -e.amount END"
 # Every figure and the status as of ``as_of``, from the dated entries and intervals (see projections.rows),
-# in the precedence of ``Contract.status``: closed, in claim, in dispute, work paused, then the money.
+# in the precedence of ``Contract.status``: closed, in claim, in dispute, work paused, then the money; "settled" needs
+# every milestone invoiced on that date (an "all_invoiced" interval), as ``Contract.milestone_invoiced`` says.
 LISTED_SQL = f"""
 WITH e AS (
   SELECT contract_id, number, due_on, kind, amount FROM rm_contract_entries
@@ -33,7 +34,11 @@ WITH e AS (
 ), s AS (
   SELECT contract_id, MAX(CASE kind WHEN 'closed' THEN 4 WHEN 'in_claim' THEN 3 WHEN 'in_dispute' THEN 2 ELSE 1 END)
     AS status_rank
-  FROM rm_contract_intervals WHERE start_on <= ? AND (end_before IS NULL OR end_before > ?) GROUP BY contract_id
+  FROM rm_contract_intervals WHERE kind <> 'all_invoiced' AND start_on <= ? AND (end_before IS NULL OR end_before > ?)
+  GROUP BY contract_id
+), a AS (
+  SELECT DISTINCT contract_id FROM rm_contract_intervals
+  WHERE kind = 'all_invoiced' AND start_on <= ? AND (end_before IS NULL OR end_before > ?)
 ), listed AS (
   SELECT c.contract_id, c.account_id, c.client_key, c.client_name, c.client_email, c.title, c.currency, c.value,
     COALESCE(f.invoiced, 0) AS invoiced, COALESCE(f.paid, 0) AS paid, COALESCE(f.credited, 0) AS credited,
@@ -41,10 +46,10 @@ WITH e AS (
     c.signed_on, c.last_event_at, c.version, c.fingerprint,
     CASE s.status_rank WHEN 4 THEN 'closed' WHEN 3 THEN 'in_claim' WHEN 2 THEN 'in_dispute' WHEN 1 THEN 'work_paused'
       ELSE CASE WHEN COALESCE(f.overdue, 0) > 0 THEN 'overdue' WHEN COALESCE(f.outstanding, 0) > 0 THEN 'awaiting_payment'
-      WHEN c.all_invoiced = 1 AND COALESCE(f.invoiced, 0) > 0 THEN 'settled' ELSE 'active' END END AS status,
+      WHEN a.contract_id IS NOT NULL AND COALESCE(f.invoiced, 0) > 0 THEN 'settled' ELSE 'active' END END AS status,
     COALESCE(f.overdue, 0) AS overdue
   FROM rm_contracts c LEFT JOIN f ON f.contract_id = c.contract_id LEFT JOIN b ON b.contract_id = c.contract_id
-    LEFT JOIN s ON s.contract_id = c.contract_id
+    LEFT JOIN s ON s.contract_id = c.contract_id LEFT JOIN a ON a.contract_id = c.contract_id
   WHERE c.account_id = ? AND c.contract_id > ?
 )
 SELECT * FROM listed x"""
@@ -69,7 +74,7 @@ def list_contracts(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the account's contracts in id order, as of ``as_of``, and the next page's cursor (None at the end)."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
-    params: list[Any] = [account_id, as_of, as_of, as_of, as_of, as_of, account_id, decode_cursor(cursor) if cursor else ""]
+    params: list[Any] = [account_id, *[as_of] * 7, account_id, decode_cursor(cursor) if cursor else ""]
     where = []
     if status:
         where.append("x.status = ?")

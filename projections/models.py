@@ -58,7 +58,7 @@ CONTRACTS = ReadModel(
     (
         Table("rm_contracts",
               "contract_id TEXT, account_id TEXT, client_key TEXT, client_name TEXT, client_email TEXT, title TEXT, "
-              "currency TEXT, value BIGINT, all_invoiced INTEGER, signed_on TEXT, last_event_at TEXT, version BIGINT, "
+              "currency TEXT, value BIGINT, signed_on TEXT, last_event_at TEXT, version BIGINT, "
               "fingerprint TEXT",
               "contract_id", ("account_id, contract_id", "account_id, client_email")),
         Table("rm_contract_entries",
@@ -100,19 +100,28 @@ REMINDERS = ReadModel(
 )
 CLIENTS = ReadModel(
     "clients",
-    "per client: invoices paid and how late, arrears, promises",
+    "per client: invoices paid and how late, arrears, promises, all as of any date",
     (
         Table("rm_client_contracts", "contract_id TEXT, account_id TEXT, client_key TEXT, client_name TEXT",
               "contract_id", ("account_id, client_key",)),
         Table("rm_client_invoices",
               "contract_id TEXT, number TEXT, account_id TEXT, client_key TEXT, client_name TEXT, currency TEXT, "
-              "due_on TEXT, settled_on TEXT, days_late INTEGER",
+              "due_on TEXT",
               "contract_id, number", ("account_id, client_key",)),
+        # [start_on, end_before): the days the invoice counts as paid, and the day its balance reached zero.
+        Table("rm_client_paid",
+              "contract_id TEXT, number TEXT, account_id TEXT, client_key TEXT, start_on TEXT, end_before TEXT, "
+              "settled_on TEXT, days_late INTEGER, seq BIGINT",
+              "contract_id, seq", ("account_id, client_key",)),
         entries("rm_client"),
         Table("rm_client_promises",
               "contract_id TEXT, seq BIGINT, account_id TEXT, client_key TEXT, on_date TEXT, promised_by TEXT, "
-              "amount BIGINT, paid_in_window BIGINT",
+              "amount BIGINT",
               "contract_id, seq", ("account_id, client_key",)),
+        # Payments in each promise's window, dated: a promise is judged on the payments in force on ``as_of``.
+        Table("rm_client_promise_payments",
+              "contract_id TEXT, promise BIGINT, on_date TEXT, until_date TEXT, amount BIGINT, seq BIGINT",
+              "contract_id, seq"),
     ),
     rows.client_rows,
 )

@@ -10,6 +10,7 @@ is the sum of its entries with ``on <= D`` and (``until`` is null or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ledger.contract import Contract
@@ -18,6 +19,7 @@ from ledger.reminders import letter_response_days
 from ledger.state import InvoiceState
 
 FAR_FUTURE = "9999-12-31"
+BEFORE_ANY_DAY = "0001-01-01"
 
 
 def client_key(client: dict[str, Any]) -> str:
@@ -47,10 +49,9 @@ def entry_rows(contract: Contract) -> list[tuple[Any, ...]]:
 def contract_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
     """The contracts index: terms and identity, plus dated entries and status intervals for any ``as_of``."""
     cid, client = str(contract.id), contract.client
-    all_invoiced = int(all(m.invoice_number is not None for m in contract.milestones.values()))
     row = (
         cid, contract.account_id, client_key(client), client["name"], client["email"].strip().lower(), contract.title,
-        contract.currency, contract.total, all_invoiced, contract.signed_on, contract.modified_on.isoformat(),
+        contract.currency, contract.total, contract.signed_on, contract.modified_on.isoformat(),
         contract.version, contract.chain_head,
     )
     return {"rm_contracts": [row], "rm_contract_entries": contract_entries(contract),
@@ -70,15 +71,38 @@ def contract_entries(contract: Contract) -> list[tuple[Any, ...]]:
 
 
 def status_intervals(contract: Contract) -> list[tuple[Any, ...]]:
-    """[start, end) of each state that outranks the money in ``Contract.status``: closed, in claim, dispute, pause."""
+    """[start, end) of each state that outranks the money in ``Contract.status`` (closed, in claim until the
+    judgment's date, dispute, pause), and of "all_invoiced", which "settled" needs."""
     cid = str(contract.id)
     rows: list[tuple[str, str, str, str | None]] = []
     if contract.closed_on is not None:
         rows.append((cid, "closed", contract.closed_on, None))
-    rows += [(cid, "in_claim", c["on"], None) for c in contract.claims if c["judgment"] is None]
+    rows += [(cid, "in_claim", c["on"], c["judgment"]["on"] if c["judgment"] else None) for c in contract.claims]
     rows += [(cid, "in_dispute", d.opened_on, d.resolved_on) for d in contract.disputes.values()]
     rows += [(cid, "work_paused", p["paused_on"], p["resumed_on"]) for p in contract.work_pauses]
-    return rows
+    return rows + [(cid, "all_invoiced", start, end) for start, end in all_invoiced_intervals(contract)]
+
+
+def all_invoiced_intervals(contract: Contract) -> list[tuple[str, str | None]]:
+    """[start, end) in which every milestone had a live invoice (``Contract.milestone_invoiced``): that only changes
+    on the day an invoice is issued or voided, so testing each such day finds every interval."""
+    changes = {BEFORE_ANY_DAY} | {i.issued_on for i in contract.invoices.values()}
+    changes |= {i.voided_on for i in contract.invoices.values() if i.voided_on}
+    return intervals_where(sorted(changes), lambda day: all(contract.milestone_invoiced(k, day) for k in contract.milestones))
+
+
+def intervals_where(days: list[str], holds: Callable[[str], Any]) -> list[tuple[str, str | None]]:
+    """Merged [start, end) over the steps starting at ``days`` (sorted) on whose first day ``holds`` is true."""
+    result: list[tuple[str, str | None]] = []
+    for index, day in enumerate(days):
+        if not holds(day):
+            continue
+        end = days[index + 1] if index + 1 < len(days) else None
+        if result and result[-1][1] == day:
+            result[-1] = (result[-1][0], end)
+        else:
+            result.append((day, end))
+    return result
 
 
 def aging_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
@@ -120,37 +144,48 @@ def reminder_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
             "rm_reminders_sent": sent, "rm_reminder_holds": hold_rows(contract)}
 
 
-def settled_by_payment_on(invoice: InvoiceState) -> str | None:
-    """The day a live invoice's balance reached zero, when at least one payment (not reversed) helped."""
-    if invoice.voided_on or invoice.outstanding() != 0 or not invoice.reduced(None, "payment"):
-        return None
-    return invoice.paid_in_full_on()
+def paid_intervals(invoice: InvoiceState) -> list[tuple[str, str | None, str]]:
+    """[start, end) in which the invoice counts as paid (live, nothing outstanding, a payment in force), with the day
+    its balance reached zero. The state only changes on the days a reduction starts or stops counting."""
+    days = sorted({invoice.issued_on} | {r["on"] for r in invoice.reductions}
+                  | {r["until"] for r in invoice.reductions if r["until"]} | ({invoice.voided_on} - {None}))
+    zero_since: dict[str, str] = {}  # each day of a run of zero balance -> the run's first day
+    run_start: str | None = None
+    for day in days:
+        zero = invoice.is_issued(day) and not invoice.is_voided(day) and invoice.outstanding(day) == 0
+        run_start = (run_start or day) if zero else None
+        if run_start:
+            zero_since[day] = run_start
+    # A merged interval of paid days is within one run of zero balance, so its start names the run.
+    paid = intervals_where(days, lambda day: day in zero_since and invoice.reduced(day, "payment") > 0)
+    return [(start, end, zero_since[start]) for start, end in paid]
 
 
-def promise_paid(contract: Contract, promise: dict[str, Any]) -> int:
-    """Payments (not reversed) value-dated from the promise to its date, on the invoices it covers."""
+def promise_payments(contract: Contract, index: int, promise: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Payments value-dated from the promise to its date on the invoices it covers, with the day each was reversed."""
     covered = promise["invoice_numbers"] or list(contract.invoices)
-    return sum(
-        r["amount"]
+    return [
+        (str(contract.id), index, r["on"], r["until"], r["amount"])
         for number in covered
         for r in contract.invoices[number].reductions
-        if r["kind"] == "payment" and r["until"] is None and promise["on"] <= r["on"] <= promise["promised_by"]
-    )
+        if r["kind"] == "payment" and promise["on"] <= r["on"] <= promise["promised_by"]
+    ]
 
 
 def client_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
     cid, client = str(contract.id), contract.client
     key, account = client_key(client), contract.account_id
-    invoices = []
-    for i in contract.invoices.values():
-        settled = settled_by_payment_on(i)
-        late = days_between(i.due_on, settled) if settled else None
-        invoices.append((cid, i.number, account, key, client["name"], contract.currency, i.due_on, settled, late))
-    promises = [
-        (cid, index, account, key, p["on"], p["promised_by"], p["amount"], promise_paid(contract, p))
-        for index, p in enumerate(contract.promises)
+    invoices = [(cid, i.number, account, key, client["name"], contract.currency, i.due_on) for i in contract.invoices.values()]
+    paid = [
+        (cid, i.number, account, key, start, end, settled, days_between(i.due_on, settled))
+        for i in contract.invoices.values()
+        for start, end, settled in paid_intervals(i)
     ]
-    return {"rm_client_contracts": [(cid, account, key, client["name"])], "rm_client_invoices": invoices, "rm_client_entries": entry_rows(contract), "rm_client_promises": promises}
+    promises = [(cid, index, account, key, p["on"], p["promised_by"], p["amount"]) for index, p in enumerate(contract.promises)]
+    payments = [row for index, p in enumerate(contract.promises) for row in promise_payments(contract, index, p)]
+    return {"rm_client_contracts": [(cid, account, key, client["name"])], "rm_client_invoices": invoices,
+            "rm_client_paid": paid, "rm_client_entries": entry_rows(contract), "rm_client_promises": promises,
+            "rm_client_promise_payments": payments}
 
 
 def licence_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
