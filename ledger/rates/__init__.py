@@ -24,6 +24,7 @@ EU_REFERENCE = "eu_late_payment_reference.csv"
 UK_CHANGES = "uk_bank_rate_changes.csv"
 EU_CHANGES = "ecb_mro_changes.csv"
 TABLE_FILES = (UK_REFERENCE, EU_REFERENCE, UK_CHANGES, EU_CHANGES)
+STATUTORY_MARGIN = Decimal(8)
 
 
 @dataclass(frozen=True)
@@ -93,27 +94,55 @@ def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
     return [(index, row) for index, row in enumerate(reader, start=2)]  # line 1 is the header
 
 
-def _changes(text: str, name: str) -> list[tuple[str, str]]:
-    """(effective_date, "file line N: date rate%") in date order."""
-    found = [(row["effective_date"], f"{name} line {line}: {row['rate_percent']}% from {row['effective_date']}")
-             for line, row in _rows(text)]
-    return sorted(found)
+@dataclass(frozen=True)
+class Change:
+    effective: str
+    rate_percent: Decimal
+    label: str  # "file line N: rate% from date", with " [UNVERIFIED]" when the file says its source is unverified
 
 
-def _reference(text: str, name: str, changes: list[tuple[str, str]], *, probe_day_before: bool) -> RateTable:
+def _changes(text: str, name: str) -> list[Change]:
+    """The central bank's rate changes in date order, each with the label cited as its source."""
+    found = []
+    for line, row in _rows(text):
+        label = f"{name} line {line}: {row['rate_percent']}% from {row['effective_date']}"
+        if row.get("source", "").strip().lower() == "unverified":  # never cite it as if confirmed
+            label += " [UNVERIFIED]"
+        found.append(Change(row["effective_date"], Decimal(row["rate_percent"]), label))
+    return sorted(found, key=lambda c: c.effective)
+
+
+def _reference(text: str, name: str, changes: list[Change], *, probe_day_before: bool) -> RateTable:
     rows = []
     for line, row in _rows(text):
         start, end = row["period_start"], row["period_end"]
         probe = _day_before(start) if probe_day_before else start
-        behind = [label for effective, label in changes if effective <= probe]
+        behind = [change for change in changes if change.effective <= probe]
+        reference, statutory = Decimal(row["reference_rate_percent"]), Decimal(row["statutory_rate_percent"])
+        _check_row(name, line, reference, statutory, exact=probe_day_before)
         source = f"{name} line {line}: {start}..{end} reference {row['reference_rate_percent']}%"
         if behind:
-            source += f" (rate in force on {probe}: {behind[-1]})"
-        rows.append(RateRow(start, end, Decimal(row["reference_rate_percent"]),
-                            Decimal(row["statutory_rate_percent"]), source))
+            _check_reference(name, line, reference, probe, behind[-1])
+            source += f" (rate in force on {probe}: {behind[-1].label})"
+        rows.append(RateRow(start, end, reference, statutory, source))
     if not rows:
         raise RatesUnavailable(f"rate table {name} is empty", table=name)
     return RateTable(name, tuple(sorted(rows, key=lambda r: r.period_start)))
+
+
+def _check_row(name: str, line: int, reference: Decimal, statutory: Decimal, *, exact: bool) -> None:
+    """UK: exactly 8 points over the reference (1998 Act, SI 2002/1675); EU: at least 8 (Directive art. 2(6))."""
+    floor = reference + STATUTORY_MARGIN
+    if statutory < floor or (exact and statutory != floor):
+        rule = "reference + 8" if exact else "at least reference + 8"
+        raise RatesUnavailable(f"{name} line {line}: statutory rate {statutory} is not {rule} ({reference} + 8)",
+                               table=name, line=line)
+
+
+def _check_reference(name: str, line: int, reference: Decimal, probe: str, change: Change) -> None:
+    if reference != change.rate_percent:
+        raise RatesUnavailable(f"{name} line {line}: reference rate {reference} is not the rate in force on {probe} "
+                               f"({change.label})", table=name, line=line)
 
 
 def _day_before(day: str) -> str:
