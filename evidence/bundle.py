@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import reportlab
+
 from evidence.bundle_pdf import build_bundle_pdf
 from evidence.content import (
     BundleContent,
@@ -27,6 +29,7 @@ from evidence.content import (
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
+from evidence.pdfkit import FONT
 from evidence.replay import contract_from_records
 from ledger.chain import ChainRecord, canonical_json, verify_chain
 from ledger.errors import ValidationError
@@ -36,6 +39,8 @@ FORMAT = "paid-ledger-evidence/1"
 MANIFEST = "manifest.json"
 BUNDLE_PDF = "bundle.pdf"
 LETTER_PDF = "letter-before-action.pdf"
+# The verifier rebuilds both PDFs byte for byte: another reportlab version or font may lay them out otherwise.
+PDF_LIBRARY = f"reportlab {reportlab.Version}, font {'DejaVu Sans' if FONT == 'LedgerSans' else FONT}"
 Fetch = Callable[[list[str]], dict[str, bytes | None]]
 
 
@@ -44,14 +49,21 @@ def sha256(data: bytes) -> str:
 
 
 def events_jsonl(records: list[ChainRecord]) -> bytes:
-    """One event per line: ``ChainRecord.to_dict()`` as compact JSON with sorted keys."""
-    return "".join(json.dumps(r.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One event per line: ``ChainRecord.to_dict()`` as compact JSON with sorted keys.
+
+    ASCII-only (``\\uXXXX`` escapes), so a reader that also breaks lines at U+2028, U+2029 or U+0085 still sees
+    one event per line; the hashes are over canonical JSON of the decoded record, not over these bytes.
+    """
+    return "".join(json.dumps(r.to_dict(), sort_keys=True, ensure_ascii=True, separators=(",", ":")) + "\n"
                    for r in records).encode("utf-8")
 
 
 def parse_events_jsonl(data: bytes) -> list[ChainRecord]:
     records = []
-    for line_number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    lines = data.decode("utf-8").split("\n")  # only "\n" ends a record (str.splitlines also splits at U+2028 ...)
+    if lines[-1] == "":
+        lines.pop()
+    for line_number, line in enumerate(lines, start=1):
         try:
             records.append(ChainRecord.from_dict(json.loads(line)))
         except (ValueError, KeyError, TypeError) as error:
@@ -106,6 +118,7 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
         "format": FORMAT, "contract_id": str(contract.id), "contract_title": contract.title,
         "contract_reference": contract.reference, "contract_version": contract.version, "events": len(records),
         "chain_head": chain.fingerprint, "as_of": as_of, "generated_at": stamp, "claim": claim_figures(content),
+        "pdf_library": PDF_LIBRARY,
         "files": {path: {"sha256": sha256(data), "bytes": len(data)} for path, data in sorted(files.items())},
         "attachments_missing": sorted(d.sha256 for d in content.documents if d.content is None),
         "verify_with": "ledger evidence verify <this zip>",

@@ -96,13 +96,14 @@ def build_content(
         contract=contract, records=records, as_of=as_of,
         claim=statement_of_claim(contract, as_of, tables),
         statement=statement_rows(contract.statement_lines, as_of),
-        chronology=chronology_rows(records, contract.currency, exhibit_of),
+        chronology=chronology_rows([r for r in records if r.occurred_on <= as_of], contract.currency, exhibit_of),
         documents=documents,
     )
 
 
 def chronology_rows(records: list[ChainRecord], currency: str, exhibit_of: dict[str, str]) -> list[dict[str, Any]]:
-    """Every event in date order (ties in record order), each an exhibit E-<version> = line of events.jsonl."""
+    """The events given (those dated up to the as-of date) in date order (ties in record order), each an exhibit
+    E-<version> = line of events.jsonl."""
     rows = []
     for record in sorted(records, key=lambda r: (r.occurred_on, r.version)):
         rows.append({

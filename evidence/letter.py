@@ -33,13 +33,31 @@ def invoice_rows(content: BundleContent) -> list[list[str]]:
             for i in content.claim.invoices]
 
 
+def unpaid_sentence(content: BundleContent) -> str:
+    """Mentions reminders only if some were recorded, by the as-of date, for an invoice claimed."""
+    claimed = {i.number for i in content.claim.invoices}
+    sent = sorted({r.occurred_on for r in content.records if r.event_type == "ReminderSent"
+                   and r.occurred_on <= content.as_of and claimed & set(r.payload["invoice_numbers"])})
+    if not sent:
+        return "The invoices below were due and remain unpaid."
+    listed = sent[0] if len(sent) == 1 else ", ".join(sent[:-1]) + " and " + sent[-1]
+    return f"The invoices below were due and remain unpaid despite our reminder{'s' if len(sent) > 1 else ''} of {listed}."
+
+
+def accrual_sentence(content: BundleContent) -> str:
+    if not content.claim.interest:
+        return "No interest or other charges are being added to this amount."
+    if content.claim.regime.kind == "eu_statutory":  # the reference rate is reset every half-year
+        return "Interest continues to accrue daily at the statutory rate for each half-year until payment."
+    return "Interest continues to accrue daily at the same rate until payment."
+
+
 def letter_body(content: BundleContent) -> list[Flowable]:
     c, claim, money = content.contract, content.claim, money_fn(content.currency)
     days, by = deadline(content)
     contract_ref = f"{c.title}" + (f" (reference {c.reference})" if c.reference else "") + f", signed on {c.signed_on}"
     paragraphs = [
-        f"We write about the contract between us for {text(contract_ref)}. The invoices below were due and remain "
-        f"unpaid despite our reminders.",
+        f"We write about the contract between us for {text(contract_ref)}. {text(unpaid_sentence(content))}",
         f"<b>You owe {text(money(claim.total))}</b> as of {text(claim.as_of)}, made up as follows.",
     ]
     flow: list[Flowable] = [markup(p) for p in paragraphs]
@@ -48,8 +66,7 @@ def letter_body(content: BundleContent) -> list[Flowable]:
     flow += [Spacer(1, 2 * mm), *claim_table(content), Spacer(1, 3 * mm),
              markup(f"<b>How it is calculated.</b> {text(claim.regime.basis)} The working, period by period, is in the "
                     f"evidence bundle.")]
-    flow.append(para("Interest continues to accrue daily at the same rate until payment." if claim.interest else
-                     "No interest or other charges are being added to this amount.", BODY))
+    flow.append(para(accrual_sentence(content), BODY))
     flow += [markup(f"<b>What we ask.</b> Please pay {text(money(claim.total))} within {days} days of the date of this "
                     f"letter, that is by <b>{text(by)}</b>, by bank transfer to the account shown on our invoices, "
                     f"quoting {text(c.reference or str(c.id))}. If you dispute any part of the debt, tell us in writing "

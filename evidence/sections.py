@@ -17,7 +17,8 @@ from ledger.chain import ChainRecord
 
 
 def of_type(content: BundleContent, *types: str) -> Iterator[ChainRecord]:
-    return (r for r in content.records if r.event_type in types)
+    """Records of these types dated on or before the as-of date: the bundle states the record as it stood then."""
+    return (r for r in content.records if r.event_type in types and r.occurred_on <= content.as_of)
 
 
 def exhibits(content: BundleContent, record: ChainRecord) -> str:
@@ -31,12 +32,15 @@ def delivery_text(delivery: dict[str, Any]) -> str:
 
 
 def milestones(content: BundleContent) -> list[Flowable]:
-    money, cur = figures_fn(content.currency), content.currency
+    money, cur, as_of = figures_fn(content.currency), content.currency, content.as_of
     rows = []
     for m in content.contract.milestones.values():
-        proof = "; ".join(delivery_text(d) for d in m.deliveries) or "-"
-        accepted = m.accepted_on or ("rejected: " + "; ".join(r["reason"] for r in m.rejections) if m.rejections else "-")
-        rows.append([m.key, m.title, money(m.amount), m.due.replace("_", " "), proof, accepted, m.invoice_number or "-"])
+        proof = "; ".join(delivery_text(d) for d in m.deliveries if d["on"] <= as_of) or "-"
+        rejections = [r["reason"] for r in m.rejections if r["on"] <= as_of]
+        accepted = m.accepted_on if m.accepted_on and m.accepted_on <= as_of else None
+        accepted = accepted or ("rejected: " + "; ".join(rejections) if rejections else "-")
+        rows.append([m.key, m.title, money(m.amount), m.due.replace("_", " "), proof, accepted,
+                     invoice_by(content, m.invoice_number)])
     widths = [17 * mm, 28 * mm, 18 * mm, 20 * mm, 51 * mm, 20 * mm, 20 * mm]
     flow: list[Flowable] = [para("3. Milestones, delivery and acceptance", H1)]
     flow += table(["Key", "Title", f"Amount ({cur})", "Due", "Delivered (proof)", "Accepted", "Invoice"], rows, widths,
@@ -47,12 +51,19 @@ def milestones(content: BundleContent) -> list[Flowable]:
     return flow
 
 
+def invoice_by(content: BundleContent, number: str | None) -> str:
+    """The invoice number if that invoice had been issued by the as-of date, else "-"."""
+    invoice = content.contract.invoices.get(number) if number else None
+    return number if number and invoice and invoice.issued_on <= content.as_of else "-"
+
+
 def invoices(content: BundleContent) -> list[Flowable]:
     money, as_of, cur = figures_fn(content.currency), content.as_of, content.currency
     rows = [[i.number, i.issued_on, i.due_on, money(i.amount), money(i.reduced(as_of, "payment")),
              money(i.reduced(as_of, "credit") + i.reduced(as_of, "write_off")), money(i.outstanding(as_of)),
              i.state(as_of).replace("_", " "), f"E-{i.issued_version} {i.issued_hash[:12]}…"]
-            for i in sorted(content.contract.invoices.values(), key=lambda x: (x.issued_on, x.issued_version))]
+            for i in sorted(content.contract.invoices.values(), key=lambda x: (x.issued_on, x.issued_version))
+            if i.issued_on <= as_of]
     widths = [22 * mm, 19 * mm, 19 * mm, 19 * mm, 19 * mm, 17 * mm, 20 * mm, 15 * mm, 24 * mm]
     flow: list[Flowable] = [para("4. Invoices", H1)]
     flow += table(["Number", "Issued", "Due", f"Amount ({cur})", "Paid", "Credited, written off", "Outstanding",
@@ -115,9 +126,11 @@ def leverage(content: BundleContent) -> list[Flowable]:
             for r in of_type(content, *LEVERAGE)]
     widths = [20 * mm, 34 * mm, 96 * mm, 24 * mm]
     flow: list[Flowable] = [para("8. Disputes, work pauses, licence, escrow and claims", H1)]
+    expiry = licence.expiry(content.as_of)  # as extended by then, not as first granted
+    perpetual = licence.perpetual_on if licence.perpetual_on and licence.perpetual_on <= content.as_of else None
     flow.append(para(f"Licence status as of {content.as_of}: {status}"
-                     + (f" until {licence.expires_on}" if licence.expires_on and status == "valid" else "")
-                     + (f", perpetual since {licence.perpetual_on}" if licence.perpetual_on else ""), CELL))
+                     + (f" until {expiry}" if expiry and status == "valid" else "")
+                     + (f", perpetual since {perpetual}" if perpetual else ""), CELL))
     return flow + table(["Date", "Record", "Details", "Exhibits"], rows, widths)
 
 
@@ -130,10 +143,14 @@ def chronology(content: BundleContent) -> list[Flowable]:
     rows = [[r["exhibit"], r["occurred_on"], r["recorded_at"][:16].replace("T", " "), spaced(r["event"]),
              r["description"], r["documents"] or ""] for r in content.chronology]
     widths = [15 * mm, 20 * mm, 25 * mm, 30 * mm, 72 * mm, 12 * mm]
-    intro = para("Every recorded event in date order. Exhibit E-n is line n of events.jsonl (event version n); "
-                 "documents D-n are in attachments/. 'Recorded' is when the ledger learned of it (UTC).", SMALL)
+    intro = para(f"Every event dated on or before {content.as_of}, in date order. Exhibit E-n is line n of events.jsonl "
+                 "(event version n); documents D-n are in attachments/. 'Recorded' is when the ledger learned of it "
+                 "(UTC).", SMALL)
+    later = [f"E-{r.version}" for r in content.records if r.occurred_on > content.as_of]
+    after = [para(f"Dated after {content.as_of}, in events.jsonl but not taken into account here: "
+                  f"{', '.join(later)}.", SMALL)] if later else []
     return [para("9. Chronology", H1), intro,
-            *table(["Exhibit", "Date", "Recorded (UTC)", "Event", "Description", "Docs"], rows, widths)]
+            *table(["Exhibit", "Date", "Recorded (UTC)", "Event", "Description", "Docs"], rows, widths), *after]
 
 
 def documents(content: BundleContent) -> list[Flowable]:

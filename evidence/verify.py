@@ -1,12 +1,15 @@
-"""Offline verification of an evidence ZIP: no database, nothing but the bundle itself.
+"""Offline verification of an evidence ZIP: no database, nothing but the bundle and this verifier's rate tables.
 
-In order, stopping at the first failure and naming it: the manifest is intact
-(its own digest, its one layout); every file matches its SHA-256 in the
-manifest and nothing is missing or added; every attachment matches its name;
-every event's hash and link (``ledger.chain.verify_chain``) up to the chain head
-in the manifest; and the statement, chronology, interest and claim totals
-recomputed from ``events.jsonl`` (with the rate tables inside the bundle) equal
-the ones in the CSVs and the manifest.
+In order, stopping at the first failure and naming it: every ZIP entry name
+appears once; the manifest is intact (its own digest, its one layout); every
+file matches its SHA-256 in the manifest and nothing is missing or added; every
+attachment matches its name; every event's hash and link
+(``ledger.chain.verify_chain``) up to the chain head in the manifest; the
+bundle's rates/ tables equal the verifier's (packaged, or a directory the
+person verifying chooses); the statement, chronology, interest and claim totals
+recomputed from ``events.jsonl`` equal the ones in the CSVs and the manifest;
+and both PDFs rebuilt from the recomputed content equal the ones in the bundle,
+byte for byte.
 """
 
 from __future__ import annotations
@@ -18,16 +21,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.bundle import MANIFEST, manifest_bytes, parse_events_jsonl, sha256
-from evidence.content import build_content, chronology_csv, claim_figures, interest_csv, statement_csv
+from evidence.bundle import BUNDLE_PDF, LETTER_PDF, MANIFEST, PDF_LIBRARY, manifest_bytes, parse_events_jsonl, sha256
+from evidence.bundle_pdf import build_bundle_pdf
+from evidence.content import (
+    BundleContent,
+    build_content,
+    chronology_csv,
+    claim_figures,
+    interest_csv,
+    statement_csv,
+)
+from evidence.letter import build_letter_pdf
 from evidence.replay import ReplayError, contract_from_records
 from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
-from ledger.rates import TABLE_FILES, tables_from_texts
+from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
 
-MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "claim", "files")
+MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
 REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", "bundle.pdf",
-                  "letter-before-action.pdf")
+                  "letter-before-action.pdf", *(f"rates/{name}" for name in TABLE_FILES))
 
 
 @dataclass(frozen=True)
@@ -43,13 +55,20 @@ class Failed(Exception):
     """One named failure: the file or event, and why."""
 
 
-def verify_bundle(source: str | Path | bytes) -> BundleCheck:
+def verify_bundle(source: str | Path | bytes, rates_dir: str | Path | None = None) -> BundleCheck:
+    """``rates_dir``: the rate tables the bundle's must match (default: the ones packaged with this verifier)."""
+    try:
+        trusted = read_table_texts(rates_dir)
+    except RatesUnavailable as error:  # the verifier's own tables, not the bundle, are at fault
+        return BundleCheck(False, f"the verifier's rate tables cannot be read ({error.message})")
     try:
         files = read_zip(source)
         manifest = check_manifest(files)
         check_files(files, manifest)
         records = check_chain(files, manifest)
-        check_figures(files, manifest, records)
+        check_rates(files, trusted, "packaged" if rates_dir is None else str(rates_dir))
+        content = check_figures(files, manifest, records)
+        check_documents(files, manifest, content)
     except Failed as failure:
         return BundleCheck(False, str(failure))
     except Exception as error:  # noqa: BLE001 - a crafted bundle gets a named failure, never a traceback
@@ -61,7 +80,13 @@ def read_zip(source: str | Path | bytes) -> dict[str, bytes]:
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
         with handle, zipfile.ZipFile(handle) as archive:
-            return {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+            names = [name for name in archive.namelist() if not name.endswith("/")]
+            seen: set[str] = set()
+            for name in names:  # a dict would keep only the last copy, and readers differ on which one they show
+                if name in seen:
+                    raise Failed(f"{name}: appears more than once in the ZIP")
+                seen.add(name)
+            return {name: archive.read(name) for name in names}
     except (zipfile.BadZipFile, OSError) as error:
         raise Failed(f"the bundle is not a readable ZIP file ({error})") from error
 
@@ -116,7 +141,37 @@ def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[Chain
     return records
 
 
-def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> None:
+def check_rates(files: dict[str, bytes], trusted: dict[str, str], where: str) -> None:
+    """Each rates/ table must be the verifier's own, line for line (it may stop earlier: older tables end sooner)."""
+    for name in TABLE_FILES:
+        path = f"rates/{name}"
+        ours, theirs = table_lines(trusted[name]), table_lines(files[path].decode("utf-8"))
+        for number, line in enumerate(theirs, start=1):
+            expected = ours[number - 1] if number <= len(ours) else None
+            if line != expected:
+                verifier = repr(expected) if expected is not None else "no such line"
+                raise Failed(f"{path}: line {number} differs from the verifier's table ({where}): the bundle has "
+                             f"{line!r}, the verifier {verifier}")
+
+
+def table_lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: BundleContent) -> None:
+    """Both PDFs are rebuilt from the recomputed content and must be byte-identical (reportlab, invariant mode)."""
+    listed = {path: (entry["sha256"], entry["bytes"]) for path, entry in manifest["files"].items() if path != BUNDLE_PDF}
+    rebuilt = {LETTER_PDF: build_letter_pdf(content),
+               BUNDLE_PDF: build_bundle_pdf(content, manifest["chain_head"], manifest["generated_at"], listed)}
+    for path, data in rebuilt.items():
+        if files[path] != data:
+            made_with = manifest.get("pdf_library", "not recorded")
+            raise Failed(f"{path}: does not equal the document rebuilt from events.jsonl (made with {made_with}; "
+                         f"rebuilt with {PDF_LIBRARY})")
+
+
+def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> BundleContent:
     try:
         contract = contract_from_records(records)
         texts = {name: files[f"rates/{name}"].decode("utf-8") for name in TABLE_FILES}
@@ -134,10 +189,11 @@ def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: li
                          f"(first difference at line {first_difference(files[path], text)})")
     if manifest["claim"] != claim_figures(content):
         raise Failed(f"{MANIFEST}: the claim totals do not equal those recomputed from events.jsonl")
+    return content
 
 
 def first_difference(stored: bytes, expected: str) -> int:
-    old, new = stored.decode("utf-8", "replace").splitlines(), expected.splitlines()
+    old, new = stored.decode("utf-8", "replace").split("\n"), expected.split("\n")
     for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
         if a != b:
             return number

@@ -69,9 +69,11 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
 
 @evidence.command("verify")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify_command(bundle: Path) -> None:
-    """Check BUNDLE offline: files, hash chain, and every figure recomputed from events.jsonl."""
-    result = verify_bundle(bundle)
+@click.option("--rates-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Rate tables the bundle's rates/ must equal (default: the ones packaged with this verifier).")
+def verify_command(bundle: Path, rates_dir: Path | None) -> None:
+    """Check BUNDLE offline: files, hash chain, rate tables, every figure and both PDFs recomputed from events.jsonl."""
+    result = verify_bundle(bundle, rates_dir=rates_dir)
     if result.ok:
         click.echo(f"OK  fingerprint {result.fingerprint} (version {result.version}, {result.events} events)")
         return
@@ -93,7 +95,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     click.echo(f"\nEvidence bundle as of {as_of}: {path}")
     click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
                f"{money['compensation']} = {money['total']}")
-    result = verify_bundle(path)
+    result = verify_bundle(path, rates_dir=os.environ.get(RATES_ENV))
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
 

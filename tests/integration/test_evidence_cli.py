@@ -77,6 +77,8 @@ def test_an_operator_rates_directory_replaces_the_packaged_tables_and_travels_in
         (rates / name).write_text(text)
     uk = rates / "uk_late_payment_reference.csv"
     uk.write_text(uk.read_text().replace("2026-07-01,2026-12-31,3.75,11.75", "2026-07-01,2026-12-31,4.00,12.00"))
+    with (rates / "uk_bank_rate_changes.csv").open("a") as changes:  # the reference must be the Bank Rate then
+        changes.write("2026-06-18,4.00,operator\n")
     target = tmp_path / "bundle.zip"
     result = CliRunner().invoke(cli, ["evidence", "export", contract_id, "--as-of", "2026-08-10", "-o", str(target)],
                                 env={"LEDGER_DATABASE_URL": url, "LEDGER_ACCOUNT": ACCOUNT, "LEDGER_RATES_DIR": str(rates)})
@@ -86,7 +88,11 @@ def test_an_operator_rates_directory_replaces_the_packaged_tables_and_travels_in
         assert archive.read("rates/uk_late_payment_reference.csv") == uk.read_bytes()
     # 38 days (07-04..08-10) on 4,000.00 at 12.00 %: 400000 * 0.12 * 38 / 365 = 4997.26 -> 4997
     assert claim["interest"] == 4997
-    assert CliRunner().invoke(cli, ["evidence", "verify", str(target)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["evidence", "verify", str(target), "--rates-dir", str(rates)]).exit_code == 0
+    against_packaged = CliRunner().invoke(cli, ["evidence", "verify", str(target)])
+    assert against_packaged.exit_code == 1
+    assert against_packaged.output.startswith("FAILED: rates/uk_late_payment_reference.csv: line 23 differs from the "
+                                              "verifier's table (packaged)")
 
 
 def test_a_rates_directory_missing_a_table_is_a_clear_error(tmp_path: Path) -> None:
