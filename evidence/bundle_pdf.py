@@ -151,8 +151,9 @@ def short_path(path: str) -> str:
 def integrity(content: BundleContent, fingerprint: str, files: dict[str, tuple[str, int]]) -> list[Flowable]:
     rows = [[short_path(path), digest, f"{size:,}"] for path, (digest, size) in sorted(files.items())]
     steps = ["Run <b>ledger evidence verify bundle.zip</b> (offline, no database). It checks every file against "
-             "manifest.json, every event's hash and link, and recomputes the statement, the interest and the totals "
-             "from events.jsonl; it prints OK with the fingerprint, or names the first file or event that fails.",
+             "manifest.json, every event's hash and link, the rate tables in rates/ against its own, recomputes the "
+             "statement, the interest and the totals from events.jsonl and rebuilds both PDFs from them; it prints OK "
+             "with the fingerprint, or names the first file or event that fails.",
              "By hand: each line of events.jsonl is one event. Its hash is SHA-256 over the canonical JSON (sorted keys, "
              "no spaces, UTF-8) of {contract_id, version, type, payload, occurred_on, recorded_at, prev_hash}; "
              "prev_hash is the hash of the line before (64 zeros for the first). The hash of the last line is the "
