@@ -9,7 +9,8 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -157,3 +158,24 @@ def test_a_verifier_rates_directory_missing_a_table_is_named_as_the_verifiers_fa
     result = verify_bundle(export(sqlite_app, contract_id).data, rates_dir=tmp_path)
     assert result.failure == (f"the verifier's rate tables cannot be read (rate table {tmp_path / TABLE_FILES[0]} "
                               "is missing)")
+
+
+def test_a_contract_whose_title_and_party_names_hold_unicode_line_separators_verifies(
+    sqlite_app: LedgerApplication,
+) -> None:
+    def gbp(amount: int) -> dict[str, Any]:
+        return {"amount": amount, "currency": "GBP"}
+
+    signed = sqlite_app.sign_contract(
+        ACCOUNT, str(uuid4()), occurred_on=date(2025, 1, 2), title=f"Design{SEPARATORS}work",
+        supplier={"name": f"Studio{SEPARATORS}Ltd", "email": "s@studio.example"},
+        client={"name": f"Pat{SEPARATORS}Client", "email": "pat@example.com", "kind": "business"},
+        currency="GBP", total=gbp(1_000), jurisdiction="GB-ENG", late_payment={"kind": "statutory"},
+        milestones=[{"key": "m", "title": f"Stage{SEPARATORS}one", "amount": gbp(1_000), "due": "on_signing"}],
+    )
+    sqlite_app.execute(ACCOUNT, signed.contract_id, "issue_invoice", {"occurred_on": date(2025, 1, 2),
+                       "milestone_keys": ["m"], "due_on": date(2025, 6, 10)}, idempotency_key="sep-inv")
+    bundle = export_bundle(sqlite_app, ACCOUNT, signed.contract_id, as_of=date(2025, 7, 20), generated_at=GENERATED_AT)
+    result = verify_bundle(bundle.data)
+    assert result.ok, result.failure
+    assert result.events == 2
