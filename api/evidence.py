@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from api.auth import protect
-from api.edge import account_id, idempotency_key, ledger, load_query, respond
+from api.edge import account_id, body_bytes, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.export import claim_as_of, export_bundle
@@ -42,10 +42,9 @@ def attachment_store() -> Iterator[AttachmentStore]:
                        "Uploading the same bytes again answers the same hash.")
 def upload_attachment() -> Response:
     idempotency_key()
-    request.max_content_length = ATTACHMENT_BYTES_MAX  # documents are larger than JSON commands
-    content = request.get_data(cache=False)
+    content = body_bytes(ATTACHMENT_BYTES_MAX)  # documents are larger than JSON commands
     with attachment_store() as store:
-        digest = store.put(content)
+        digest = store.put(account_id(), content)
     return respond(AttachmentOut().dump({"sha256": digest, "bytes": len(content)}), status=201)
 
 

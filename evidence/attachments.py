@@ -1,9 +1,11 @@
-"""Content-addressed attachment store: documents kept by their SHA-256, in the event store's database.
+"""Content-addressed attachment store: each account's documents kept by their SHA-256, in the event store's database.
 
 One table beside the event store (the SQLite file or the PostgreSQL schema), so
 several API hosts on one PostgreSQL all see every upload and the embedded
 default needs nothing more. Content is immutable: a second upload of the same
-bytes is a no-op returning the same hash, and nothing is ever updated.
+bytes is a no-op returning the same hash, and nothing is ever updated. Every
+document belongs to the account that uploaded it: knowing a hash (hashes travel
+in events and bundles) never gives another account the bytes.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from ledger.store import StoreConfig
 from projections.db import Database
 
 ATTACHMENT_BYTES_MAX = 25 * 1024 * 1024  # a limit on everything: one document up to 25 MiB
-TABLE = "ledger_attachments"
+TABLE = "ledger_account_attachments"
 DDL = {
-    "sqlite": f"CREATE TABLE IF NOT EXISTS {TABLE} (sha256 TEXT PRIMARY KEY, size_bytes INTEGER NOT NULL, "
-              "content BLOB NOT NULL, stored_at TEXT NOT NULL)",
-    "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (sha256 TEXT PRIMARY KEY, size_bytes BIGINT NOT NULL, "
-                "content BYTEA NOT NULL, stored_at TEXT NOT NULL)",
+    "sqlite": f"CREATE TABLE IF NOT EXISTS {TABLE} (account_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
+              "size_bytes INTEGER NOT NULL, content BLOB NOT NULL, stored_at TEXT NOT NULL, PRIMARY KEY (account_id, sha256))",
+    "postgres": f"CREATE TABLE IF NOT EXISTS {TABLE} (account_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
+                "size_bytes BIGINT NOT NULL, content BYTEA NOT NULL, stored_at TEXT NOT NULL, PRIMARY KEY (account_id, sha256))",
 }
 CREATED: set[str] = set()  # stores whose table this process has already made sure of (once per process, not per request)
 DDL_ATTEMPTS = 3  # concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL's catalogue
@@ -37,7 +39,7 @@ def check_content(content: bytes) -> None:
 
 
 class AttachmentStore:
-    """Put and get documents by SHA-256 (hex, lowercase)."""
+    """Put and get an account's documents by SHA-256 (hex, lowercase)."""
 
     def __init__(self, store: StoreConfig) -> None:
         self.db = Database(store)
@@ -54,22 +56,22 @@ class AttachmentStore:
                 if attempt == DDL_ATTEMPTS - 1:
                     raise
 
-    def put(self, content: bytes) -> str:
+    def put(self, account_id: str, content: bytes) -> str:
         check_content(content)
         digest = hashlib.sha256(content).hexdigest()
         self.db.execute(
-            f"INSERT INTO {TABLE} (sha256, size_bytes, content, stored_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (sha256) DO NOTHING",
-            (digest, len(content), content, datetime.now(UTC).isoformat(timespec="seconds")),
+            f"INSERT INTO {TABLE} (account_id, sha256, size_bytes, content, stored_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (account_id, sha256) DO NOTHING",
+            (account_id, digest, len(content), content, datetime.now(UTC).isoformat(timespec="seconds")),
         )
         return digest
 
-    def get(self, digest: str) -> bytes | None:
-        row = self.db.fetchone(f"SELECT content FROM {TABLE} WHERE sha256 = ?", (digest,))
+    def get(self, account_id: str, digest: str) -> bytes | None:
+        row = self.db.fetchone(f"SELECT content FROM {TABLE} WHERE account_id = ? AND sha256 = ?", (account_id, digest))
         return bytes(row[0]) if row else None
 
-    def get_many(self, digests: Iterable[str]) -> dict[str, bytes | None]:
-        return {digest: self.get(digest) for digest in digests}
+    def get_many(self, account_id: str, digests: Iterable[str]) -> dict[str, bytes | None]:
+        return {digest: self.get(account_id, digest) for digest in digests}
 
     def close(self) -> None:
         self.db.close()

@@ -20,7 +20,7 @@ def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | s
     records = app.event_records(account_id, contract_id)
 
     def fetch(digests: list[str]) -> dict[str, bytes | None]:
-        return attachments.get_many(digests) if attachments else dict.fromkeys(digests)
+        return attachments.get_many(account_id, digests) if attachments else dict.fromkeys(digests)
 
     return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
                         rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch)

@@ -37,7 +37,7 @@ def run_dispute_story(app: LedgerApplication, account_id: str) -> tuple[UUID, st
     contract_id = run_story(app, account_id)
     store = AttachmentStore(app.store)
     try:
-        email_hash = store.put(EMAIL)
+        email_hash = store.put(account_id, EMAIL)
     finally:
         store.close()
     for index, (command, args) in enumerate(extra_steps(email_hash)):

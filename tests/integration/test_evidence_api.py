@@ -26,7 +26,7 @@ def client_for(app: LedgerApplication) -> tuple[FlaskClient, dict[str, str]]:
 def stored(app: LedgerApplication, digest: str) -> Any:
     store = AttachmentStore(app.store)
     try:
-        return store.get(digest)
+        return store.get(ACCOUNT, digest)
     finally:
         store.close()
 
@@ -131,3 +131,31 @@ def test_a_date_past_the_rate_tables_is_a_422_naming_the_table_not_a_guess(app: 
         answer = client.get(f"/v1/contracts/{contract_id}/{route}?as_of=2027-02-01", headers=auth)
         assert answer.status_code == 422 and answer.get_json()["code"] == "rates_unavailable", route
     assert app.get_contract(ACCOUNT, contract_id).version == version
+
+
+def test_a_document_uploaded_by_another_account_never_reaches_this_accounts_bundle(app: LedgerApplication) -> None:
+    client, ada = client_for(app)
+    app.create_account("Bob Agency", "bob-agency")
+    bob = {"Authorization": f"Bearer {app.create_api_key('bob-agency')}"}
+    secret = b"Bob's confidential settlement: 90k"
+    upload = client.post("/v1/attachments", data=secret, headers={**bob, "Idempotency-Key": "bob-up"})
+    digest = upload.get_json()["sha256"]
+    assert upload.status_code == 201 and digest == hashlib.sha256(secret).hexdigest()
+    contract_id = run_story(app, ACCOUNT)
+    app.execute(ACCOUNT, contract_id, "log_communication",
+                {"occurred_on": date(2026, 8, 5), "direction": "inbound", "channel": "email", "summary": "forwarded",
+                 "attachment_hashes": [digest]}, idempotency_key="ada-refers-to-bobs-hash")
+    answer = client.get(f"/v1/contracts/{contract_id}/evidence?as_of=2026-08-10", headers=ada)
+    assert answer.status_code == 200
+    assert secret not in answer.data and not any(secret in part for part in unzipped(answer.data).values())
+    assert stored(app, digest) is None  # Ada's store does not hold it
+    own = client.post("/v1/attachments", data=secret, headers={**ada, "Idempotency-Key": "ada-up"})
+    assert own.status_code == 201 and stored(app, digest) == secret  # once Ada uploads it herself, it is hers
+
+
+def unzipped(data: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
