@@ -147,8 +147,9 @@ def reminder_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
 def paid_intervals(invoice: InvoiceState) -> list[tuple[str, str | None, str]]:
     """[start, end) in which the invoice counts as paid (live, nothing outstanding, a payment in force), with the day
     its balance reached zero. The state only changes on the days a reduction starts or stops counting."""
-    days = sorted({invoice.issued_on} | {r["on"] for r in invoice.reductions}
-                  | {r["until"] for r in invoice.reductions if r["until"]} | ({invoice.voided_on} - {None}))
+    changes: set[str] = {invoice.issued_on} | {r["on"] for r in invoice.reductions}
+    changes |= {r["until"] for r in invoice.reductions if r["until"]}
+    days = sorted(changes | ({invoice.voided_on} if invoice.voided_on else set()))
     zero_since: dict[str, str] = {}  # each day of a run of zero balance -> the run's first day
     run_start: str | None = None
     for day in days:

@@ -9,7 +9,7 @@ Reminder stages come from the domain's own ``ledger.views.reminders_due``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -150,24 +150,44 @@ def expected_reminders(app: LedgerApplication, contracts: list[Folded], as_of: s
     return sorted(rows)
 
 
+def day_before(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+
+
+def days_late_if_paid(i: Invoice, as_of: str) -> int | None:
+    """What the client's record showed on ``as_of``: None unless the invoice was live, cleared and a payment in force
+    that day; else how late it was cleared (walking back day by day to when its balance last reached zero)."""
+    live = i.issued_on <= as_of and not (i.voided_on and i.voided_on <= as_of)
+    if not live or i.left(as_of) != 0 or not any(r[0] == "payment" and active(r, as_of) for r in i.reductions):
+        return None
+    cleared = as_of
+    while cleared > i.issued_on and i.left(day_before(cleared)) == 0:
+        cleared = day_before(cleared)
+    return days(i.due_on, cleared)
+
+
+def promise_outcome(c: Folded, promise: dict[str, Any], as_of: str) -> str:
+    """Kept once payments dated inside the promise's window, and still standing on ``as_of``, cover it."""
+    numbers = promise["numbers"] or list(c.invoices)
+    window_end = min(promise["by"], as_of)
+    paid_in = sum(r[1] for n in numbers for r in c.invoices[n].reductions
+                  if r[0] == "payment" and promise["on"] <= r[2] <= window_end and (r[3] is None or r[3] > as_of))
+    return "kept" if paid_in >= promise["amount"] else "broken" if promise["by"] < as_of else "pending"
+
+
 def expected_clients(contracts: list[Folded], as_of: str) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for c in contracts:
         entry = result.setdefault(key_of(c.client), {"late": [], "arrears": {}, "kept": 0, "broken": 0, "pending": 0})
         for i in c.invoices.values():
-            paid = [r for r in i.reductions if r[3] is None]
-            if not i.voided_on and i.left(None) == 0 and any(r[0] == "payment" for r in paid):
-                entry["late"].append(days(i.due_on, max(r[2] for r in paid)))
+            late = days_late_if_paid(i, as_of)
+            if late is not None:
+                entry["late"].append(late)
             if i.due_on < as_of and i.left(as_of) > 0:
                 entry["arrears"][c.currency] = entry["arrears"].get(c.currency, 0) + i.left(as_of)
         for promise in c.promises:
-            if promise["on"] > as_of:
-                continue
-            numbers = promise["numbers"] or list(c.invoices)
-            paid_in = sum(r[1] for n in numbers for r in c.invoices[n].reductions
-                          if r[0] == "payment" and r[3] is None and promise["on"] <= r[2] <= promise["by"])
-            outcome = "kept" if paid_in >= promise["amount"] else "broken" if promise["by"] < as_of else "pending"
-            entry[outcome] += 1
+            if promise["on"] <= as_of:  # a promise not yet made is not counted at all
+                entry[promise_outcome(c, promise, as_of)] += 1
     return result
 
 
