@@ -42,11 +42,27 @@ def json_body() -> Any:
     """The parsed body: 415 unless JSON, 413 over the limit (Werkzeug), 400 if it does not parse."""
     if not request.is_json:
         raise Problem(415, "unsupported_media_type", "send the body as application/json")
-    data = request.get_data(cache=True)
+    data = body_bytes()
     try:
         return json.loads(data.decode("utf-8"), parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Problem(400, "malformed_json", f"the body is not valid UTF-8 JSON: {error}") from None
+
+
+def body_bytes(limit: int | None = None) -> bytes:
+    """The raw body, at most ``limit`` bytes (default: the app's MAX_BODY_BYTES); 413 over it.
+
+    With a Content-Length, Werkzeug refuses an oversized body before reading it. A chunked body has no
+    length up front, and Werkzeug stops reading at the limit without a word (the body would be silently
+    cut), so we read one byte more than the limit and refuse if it arrived.
+    """
+    limit = request.max_content_length if limit is None else limit
+    if limit is not None:
+        request.max_content_length = limit if request.content_length is not None else limit + 1
+    data = request.get_data(cache=True)
+    if limit is not None and len(data) > limit:
+        raise Problem(413, "body_too_large", f"the body is larger than {limit} bytes")
+    return data
 
 
 def idempotency_key() -> str:

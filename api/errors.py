@@ -127,11 +127,13 @@ def drain_unread_body(response: Response) -> Response:
     if response.status_code < 400:
         return response
     stream = request.environ.get("wsgi.input")
-    length = request.content_length or 0
-    if stream is not None and 0 < length <= DRAIN_BYTES_MAX:
-        try:
-            while stream.read(DRAIN_CHUNK):
-                pass
+    length = request.content_length
+    chunked = length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if stream is not None and (chunked or 0 < (length or 0) <= DRAIN_BYTES_MAX):
+        try:  # a chunked body has no length: read on until it ends, within the same bound
+            drained = 0
+            while drained <= DRAIN_BYTES_MAX and (chunk := stream.read(DRAIN_CHUNK)):
+                drained += len(chunk)
         except (OSError, ValueError):
             pass  # the client went away: nothing left to protect
     return response

@@ -44,8 +44,16 @@ def ensure_dev_key(app: LedgerApplication, store: StoreConfig, account_id: str) 
     return key
 
 
+# gunicorn refuses longer request lines (414) and header fields (400) itself, with its own HTML page, before
+# the app sees them: set generously (8190 is gunicorn's largest request line short of "unlimited").
+REQUEST_LINE_BYTES_MAX = 8190
+HEADER_FIELD_BYTES_MAX = 16384
+
+
 def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--limit-request-line", str(REQUEST_LINE_BYTES_MAX),
+            "--limit-request-field_size", str(HEADER_FIELD_BYTES_MAX),
             "--access-logfile", "-", "--graceful-timeout", "10", "api:create_app()"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,3 +150,34 @@ def test_a_wrong_method_is_a_problem_too_never_an_html_page(server: Server) -> N
     answer = requests.delete(f"{server.url}/healthz", timeout=10)
     assert is_problem(answer, 405, "method_not_allowed")
     assert "<html" not in answer.text.lower()
+
+
+def chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """A generator body: requests sends it chunked, with no Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_one_under_it_is_accepted(
+    server: Server, invoiced: tuple[Client, str]
+) -> None:
+    api, contract_id = invoiced
+    over = json.dumps({**PAYMENT, "reference": "x" * (1024 * 1024)}).encode()
+    with nothing_changes(server, api, contract_id):
+        answer = requests.post(payments(api, contract_id), data=chunks(over), timeout=30,
+                               headers=api.headers({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}))
+        assert "Content-Length" not in answer.request.headers
+        assert is_problem(answer, 413, "body_too_large")
+    note = {"occurred_on": "2026-01-08", "direction": "inbound", "channel": "email", "summary": "sent in chunks"}
+    answer = requests.post(f"{api.url}/v1/contracts/{contract_id}/communications", data=chunks(json.dumps(note).encode(), 8),
+                           timeout=30, headers=api.headers({"Content-Type": "application/json",
+                                                            "Idempotency-Key": uuid.uuid4().hex}))
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_long_url_or_header_within_the_documented_limits_reaches_the_app_and_gets_json(server: Server) -> None:
+    long_query = "x" * 6000  # over gunicorn's default request line (4094), within the 8190 we set
+    answer = requests.get(f"{server.url}/healthz", params={"pad": long_query}, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    answer = requests.get(f"{server.url}/healthz", headers={"X-Pad": "y" * 12_000}, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}  # over the default field limit (8190)
