@@ -4,10 +4,13 @@ Guarantees:
 1. An offset is committed only after every message before it in its partition
    was recorded (or replayed) in the event store, or dead-lettered with the
    dead-letter produce acknowledged by the broker.
-2. A transient failure (``StoreUnavailable``, ``VersionConflict``) is never dead-lettered:
-   the partition is rewound to the failed message and retried after a bounded,
-   growing pause; nothing after it is committed meanwhile.
-3. Redelivery after a crash is harmless: ``message_id`` is the idempotency key.
+2. A transient failure (``StoreUnavailable``, ``VersionConflict``, a raw
+   database connection error, a broker error while producing a dead letter) is
+   never dead-lettered: the partition is rewound to the failed message and
+   retried after a bounded, growing pause; nothing after it is committed meanwhile.
+3. Any other exception is a dead letter with code ``internal_error``: a poison
+   message never blocks its partition.
+4. Redelivery after a crash is harmless: ``message_id`` is the idempotency key.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError
+from kafka.errors import InvalidRecordError, KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.backoff import Backoff
 from consumers.commands import CommandHandler
-from consumers.dead_letters import RETRYABLE, DeadLetter, dead_letter_record
+from consumers.dead_letters import TRANSIENT, DeadLetter, dead_letter_record, from_unexpected
 from consumers.settings import KafkaSettings
 from ledger.app import LedgerApplication
 from schemas.commands import COMMAND_SCHEMAS
@@ -94,7 +97,7 @@ class CommandConsumer:
     def process(self, record: ConsumerRecord) -> None:
         try:
             result = self.handler.handle(record.value)
-        except RETRYABLE as error:
+        except TRANSIENT as error:
             self.counts.retried += 1
             log.warning("transient failure at %s/%s@%s, will retry: %s", record.topic, record.partition,
                         record.offset, error)
@@ -102,26 +105,44 @@ class CommandConsumer:
         except DeadLetter as dead:
             self.dead_letter(dead, record)
             return
+        except Exception as error:  # a poison message must not block its partition: dead-letter it, loudly
+            log.exception("unexpected error at %s/%s@%s", record.topic, record.partition, record.offset)
+            self.dead_letter(from_unexpected(error), record)
+            return
         if result.replayed:
             self.counts.replayed += 1
         else:
             self.counts.applied += 1
 
     def dead_letter(self, dead: DeadLetter, record: ConsumerRecord) -> None:
-        letter = dead_letter_record(dead, record)
+        try:
+            self.produce_letter(dead, record, drop_value=False)
+        except (MessageSizeTooLargeError, InvalidRecordError) as error:
+            # The record itself is refused, not the broker unreachable: retrying it would block the partition.
+            log.warning("dead letter refused (%s): producing it without its value", error)
+            self.produce_letter(dead, record, drop_value=True)
+        self.counts.dead_lettered += 1
+        self.counts.by_code[dead.code] = self.counts.by_code.get(dead.code, 0) + 1
+        log.info("dead-lettered %s/%s@%s: %s %s", record.topic, record.partition, record.offset, dead.code,
+                 dead.message)
+
+    def produce_letter(self, dead: DeadLetter, record: ConsumerRecord, *, drop_value: bool) -> None:
+        """Produce the dead letter and wait for the acknowledgement; a broker failure rewinds."""
+        letter = dead_letter_record(dead, record, drop_value=drop_value)
         try:
             self.producer = self.producer or self.settings.producer()
             future = self.producer.send(self.settings.dlq_topic, key=letter.key, value=letter.value,
                                         headers=letter.headers)
             future.get(timeout=ACK_TIMEOUT_S)
+        except (MessageSizeTooLargeError, InvalidRecordError) as error:
+            if drop_value:  # even without its value (a huge key or headers): keep the message, retry, say so
+                log.error("dead letter refused even without its value, will retry: %s", error)
+                raise Rewind from error
+            raise
         except KafkaError as error:
             log.warning("dead-letter produce failed, will retry: %s", error)
             self.drop_producer()  # a broker restart breaks an idempotent producer for good
             raise Rewind from error
-        self.counts.dead_lettered += 1
-        self.counts.by_code[dead.code] = self.counts.by_code.get(dead.code, 0) + 1
-        log.info("dead-lettered %s/%s@%s: %s %s", record.topic, record.partition, record.offset, dead.code,
-                 dead.message)
 
     def drop_producer(self, timeout_s: float = 0) -> None:
         if self.producer is not None:

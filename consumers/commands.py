@@ -20,14 +20,13 @@ from uuid import UUID
 import marshmallow
 from marshmallow import fields, validate
 
-from consumers.dead_letters import RETRYABLE, DeadLetter, from_ledger_error
+from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_ledger_error
 from ledger.app import COMMANDS, CommandResult, LedgerApplication
 from ledger.errors import LedgerError
 from schemas.commands import COMMAND_SCHEMAS
 
 SIGN_CONTRACT = "sign_contract"
 COMMAND_TYPES = frozenset({SIGN_CONTRACT, *COMMANDS})
-VALUE_BYTES_MAX = 1_000_000
 
 
 class EnvelopeSchema(marshmallow.Schema):

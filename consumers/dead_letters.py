@@ -4,15 +4,26 @@ A dead letter keeps the original key, value bytes and headers, and adds
 ``error_code`` (a ``LedgerError`` code, or one of ``ADAPTER_CODES`` for
 messages that never reached the application), ``error_message``,
 ``error_details`` (JSON) and the source ``topic``/``partition``/``offset``.
-``RETRYABLE`` errors are never dead letters: the message is retried.
+``TRANSIENT`` errors are never dead letters: the message is retried. Any other
+unexpected exception is a dead letter with code ``internal_error``, so one
+poison message never blocks its partition.
+
+A value too large to produce again (over ``VALUE_BYTES_MAX``, or refused by the
+producer or broker for its size) is dead-lettered without it: ``value`` is
+null and the headers ``value_dropped=true``, ``original_value_bytes`` and
+``original_value_sha256`` describe what was dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from kafka.consumer.fetcher import ConsumerRecord
 
 from ledger.errors import LedgerError, StoreUnavailable, VersionConflict
@@ -28,6 +39,14 @@ MESSAGE_MAX = 1000  # header values stay small
 # Transient: the store is down, or writers kept conflicting (an envelope carries no expected version,
 # so a version conflict only means contention). Retried, never dead-lettered.
 RETRYABLE: tuple[type[LedgerError], ...] = (StoreUnavailable, VersionConflict)
+# Raw database errors that escaped the application's own translation are transient too (connection lost,
+# database locked): retrying them is safe, dead-lettering them would lose good commands.
+TRANSIENT: tuple[type[Exception], ...] = (
+    *RETRYABLE, persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
+    psycopg.InterfaceError, sqlite3.OperationalError,
+)
+INTERNAL_ERROR = "internal_error"
+VALUE_BYTES_MAX = 1_000_000  # larger values are refused, and dead-lettered without their bytes
 
 
 class DeadLetter(Exception):
@@ -48,6 +67,11 @@ def from_ledger_error(error: LedgerError) -> DeadLetter:
     return DeadLetter(error.code, error.message, details)
 
 
+def from_unexpected(error: Exception) -> DeadLetter:
+    """A bug or an input nobody foresaw: dead-lettered (and logged) rather than blocking the partition."""
+    return DeadLetter(INTERNAL_ERROR, f"{type(error).__name__}: {error}", {"exception": type(error).__name__})
+
+
 @dataclass(frozen=True)
 class DeadLetterRecord:
     key: bytes | None
@@ -55,7 +79,7 @@ class DeadLetterRecord:
     headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-def dead_letter_record(dead: DeadLetter, record: ConsumerRecord) -> DeadLetterRecord:
+def dead_letter_record(dead: DeadLetter, record: ConsumerRecord, *, drop_value: bool = False) -> DeadLetterRecord:
     added = {
         "error_code": dead.code,
         "error_message": dead.message[:MESSAGE_MAX],
@@ -64,6 +88,15 @@ def dead_letter_record(dead: DeadLetter, record: ConsumerRecord) -> DeadLetterRe
         "source_partition": str(record.partition),
         "source_offset": str(record.offset),
     }
+    value = record.value
+    if drop_value or (value is not None and len(value) > VALUE_BYTES_MAX):
+        added |= dropped_value_headers(value or b"")
+        value = None
     original = [(k, v) for k, v in (record.headers or []) if k not in added]
     headers = original + [(k, v.encode("utf-8")) for k, v in added.items()]
-    return DeadLetterRecord(record.key, record.value, headers)
+    return DeadLetterRecord(record.key, value, headers)
+
+
+def dropped_value_headers(value: bytes) -> dict[str, str]:
+    return {"value_dropped": "true", "original_value_bytes": str(len(value)),
+            "original_value_sha256": hashlib.sha256(value).hexdigest()}

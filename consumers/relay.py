@@ -74,7 +74,8 @@ class RelayPosition:
 
 def event_message(record: ChainRecord, account_id: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """Key, value and headers of one event on ``ledger.events``."""
-    value = json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    # Byte for byte a line of events.jsonl (evidence.bundle.events_jsonl) without its newline: compact, sorted, ASCII.
+    value = json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode("utf-8")
     headers = [("event_type", record.event_type), ("schema_version", str(record.schema_version)),
                ("hash", record.hash), ("account_id", account_id)]
     return record.contract_id.encode(), value, [(k, v.encode("utf-8")) for k, v in headers]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from uuid import UUID
+
+from kafka import KafkaConsumer, TopicPartition
 
 from consumers import tansu
 from consumers.command_consumer import CommandConsumer
@@ -74,6 +77,23 @@ def consumer_env(store: StoreConfig, settings: KafkaSettings) -> dict[str, str]:
             "LEDGER_KAFKA_SESSION_TIMEOUT_MS": "2000", "LEDGER_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
 
 
+def committed_total(settings: KafkaSettings) -> int:
+    """The group's committed offsets summed over the commands topic's partitions (one message per offset)."""
+    probe = KafkaConsumer(**settings.common(), group_id=settings.consumer_group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(settings.commands_topic, p) for p in range(settings.partitions)]
+        return sum(probe.committed(tp) or 0 for tp in partitions)
+    finally:
+        probe.close(autocommit=False)
+
+
+def stopped_counts(log: Path) -> dict[str, int]:
+    """applied and replayed from the one ``consume: stopped: Counts(...)`` line (the killed consumer printed none)."""
+    lines = [line for line in log.read_text().splitlines() if line.startswith("consume: stopped:")]
+    assert len(lines) == 1, lines
+    return {name: int(re.search(rf"\b{name}=(\d+)", lines[0]).group(1)) for name in ("applied", "replayed")}  # type: ignore[union-attr]
+
+
 def test_a_consumer_killed_mid_batch_and_restarted_records_every_acknowledged_command_exactly_once(
     sqlite_store: StoreConfig, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
@@ -92,7 +112,7 @@ def test_a_consumer_killed_mid_batch_and_restarted_records_every_acknowledged_co
         wait_until(lambda: recorded() >= 150, interval_s=0.01)
         first.send_signal(signal.SIGKILL)
         first.wait()
-        at_kill = recorded()
+        at_kill, committed_at_kill = recorded(), committed_total(kafka_settings)
         second = subprocess.Popen([LEDGER, "consume", "--batch-max", "100"], env=env, stdout=log, stderr=log)
         try:
             wait_until(lambda: recorded() >= total)
@@ -101,6 +121,9 @@ def test_a_consumer_killed_mid_batch_and_restarted_records_every_acknowledged_co
             second.wait(timeout=15)
 
     assert 150 <= at_kill < total, "the consumer must be killed part-way through"
+    assert committed_at_kill < at_kill, "killed mid-batch: some recorded commands were not committed yet"
+    # The second consumer re-read exactly those and replayed each by message_id instead of recording it again.
+    assert stopped_counts(tmp_path / "consume.log") == {"applied": total - at_kill, "replayed": at_kill - committed_at_kill}
     assert sorted(recorded_summaries(app, contracts)) == sorted(f"m-{n}" for n in range(total))
     assert read_topic(kafka_settings, kafka_settings.dlq_topic, 1, timeout_s=1) == []
 

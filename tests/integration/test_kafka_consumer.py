@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+import marshmallow
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
@@ -17,6 +19,7 @@ from consumers.command_consumer import CommandConsumer
 from consumers.settings import KafkaSettings
 from ledger.app import LedgerApplication
 from ledger.store import StoreConfig
+from schemas.commands import COMMAND_SCHEMAS, LogCommunicationSchema
 from tests.factories import money, terms
 from tests.kafka import command, in_thread, produce, read_topic, wait_until
 
@@ -188,3 +191,64 @@ def test_a_store_that_stays_unavailable_is_retried_never_dead_lettered_and_no_of
         wait_until(lambda: committed_offset(kafka_settings, first.partition) == first.offset + 2)
     assert consumer.counts.dead_lettered == 0
     assert [r.payload.get("payment_id") for r in app.chain_records(contract_id)][2:] == ["bank-a", "bank-b"]
+
+
+class LooseCommunicationSchema(LogCommunicationSchema):
+    """Lets an unknown field through to the application: a schema bug the consumer must survive."""
+
+    class Meta:
+        unknown = marshmallow.INCLUDE
+
+
+def test_a_message_whose_handling_raises_an_unexpected_error_is_dead_lettered_as_internal_error_and_the_next_applies(
+    sqlite_store: StoreConfig, kafka_settings: KafkaSettings
+) -> None:
+    app = LedgerApplication(sqlite_store, create_tables=True)
+    contract_id = signed_and_invoiced(app)
+    key = str(contract_id).encode()
+    note = {"occurred_on": "2026-01-11", "direction": "outbound", "channel": "email", "summary": "thanks"}
+    poison = command("poison", ACCOUNT, "log_communication", contract_id, {**note, "surprise": True})
+    good = command("after-poison", ACCOUNT, "log_communication", contract_id, note)
+    produce(kafka_settings, kafka_settings.commands_topic, [(key, poison), (key, good)])
+
+    schemas = {**COMMAND_SCHEMAS, "log_communication": LooseCommunicationSchema}
+    consumer = CommandConsumer(LedgerApplication(sqlite_store), kafka_settings, schemas)
+    with in_thread(consumer.run):
+        letters = read_topic(kafka_settings, kafka_settings.dlq_topic, 1, timeout_s=30)
+        wait_until(lambda: app.get_contract(ACCOUNT, contract_id).version == 3, timeout_s=30)
+
+    assert [(dict(r.headers)["error_code"], r.value) for r in letters] == [(b"internal_error", poison)]
+    assert b"TypeError" in dict(letters[0].headers)["error_message"]
+    assert [r.event_type for r in app.chain_records(contract_id)] == ["ContractSigned", "InvoiceIssued",
+                                                                      "CommunicationLogged"]
+    assert (consumer.counts.applied, consumer.counts.dead_lettered, consumer.counts.retried) == (1, 1, 0)
+
+
+def test_a_value_too_large_to_produce_again_is_dead_lettered_without_it_and_the_next_message_applies(
+    sqlite_store: StoreConfig, kafka_settings: KafkaSettings
+) -> None:
+    app = LedgerApplication(sqlite_store, create_tables=True)
+    contract_id = signed_and_invoiced(app)
+    key = str(contract_id).encode()
+    huge = b"x" * 1_200_000  # over the 1 MB the consumer accepts, and over the producer's request limit
+    producer = kafka_settings.producer(max_request_size=5_000_000)
+    try:
+        producer.send(kafka_settings.commands_topic, key=key, value=huge).get(timeout=30)
+    finally:
+        producer.close(timeout=5)
+    produce(kafka_settings, kafka_settings.commands_topic,
+            [(key, command("after-huge", ACCOUNT, "record_payment", contract_id, payment("bank-h", 1_000)))])
+
+    consumer = CommandConsumer(LedgerApplication(sqlite_store), kafka_settings)
+    with in_thread(consumer.run):
+        letters = read_topic(kafka_settings, kafka_settings.dlq_topic, 1, timeout_s=30)
+        wait_until(lambda: app.get_contract(ACCOUNT, contract_id).version == 3, timeout_s=30)
+
+    assert len(letters) == 1 and letters[0].value is None and letters[0].key == key
+    headers = dict(letters[0].headers)
+    assert headers["error_code"] == b"invalid_json"
+    assert headers["value_dropped"] == b"true"
+    assert headers["original_value_bytes"] == b"1200000"
+    assert headers["original_value_sha256"].decode() == hashlib.sha256(huge).hexdigest()
+    assert app.summary(ACCOUNT, contract_id, date(2026, 2, 1))["paid"]["amount"] == 1_000
+    assert consumer.counts.retried == 0

@@ -16,6 +16,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.relay import EventRelay, RelayPosition
 from consumers.settings import KafkaSettings
+from evidence.bundle import events_jsonl
 from ledger.app import LedgerApplication
 from ledger.contract import Contract
 from ledger.store import StoreConfig
@@ -108,7 +109,8 @@ def test_a_relay_killed_mid_way_and_restarted_leaves_no_gap(
     app = LedgerApplication(sqlite_store, create_tables=True)
     expected = record_contracts(app, count=100)
     total = 100 * EVENTS_PER_CONTRACT
-    first = relay_process(sqlite_store, kafka_settings, 50, tmp_path / "relay.log")
+    # Small pages (one acknowledged produce and one position write each) so the kill lands part-way.
+    first = relay_process(sqlite_store, kafka_settings, 5, tmp_path / "relay.log")
     try:
         read_topic(kafka_settings, kafka_settings.events_topic, 300)
     finally:
@@ -116,7 +118,7 @@ def test_a_relay_killed_mid_way_and_restarted_leaves_no_gap(
         first.wait()
     saved = RelayPosition(Database(sqlite_store), kafka_settings.events_topic).get()
     assert saved < (app.recorder.max_notification_id() or 0), "the relay must be killed part-way through"
-    second = relay_process(sqlite_store, kafka_settings, 50, tmp_path / "relay.log")
+    second = relay_process(sqlite_store, kafka_settings, 5, tmp_path / "relay.log")
     try:
         records = read_until(kafka_settings, kafka_settings.events_topic,
                              lambda got: len({(r.key, json.loads(r.value)["version"]) for r in got}) >= total)
@@ -129,3 +131,19 @@ def test_a_relay_killed_mid_way_and_restarted_leaves_no_gap(
         events = first_sightings(received[contract_id])
         assert [e["version"] for e in events] == list(range(1, EVENTS_PER_CONTRACT + 1))
         assert [e["hash"] for e in events] == hashes
+
+
+def test_each_message_value_is_byte_for_byte_the_events_jsonl_line_of_its_event(
+    sqlite_store: StoreConfig, kafka_settings: KafkaSettings
+) -> None:
+    app = LedgerApplication(sqlite_store, create_tables=True)
+    contract = Contract.sign(contract_id=uuid4(), account_id="acct-bytes", **terms())
+    contract.log_communication(occurred_on=date(2026, 2, 1), direction="outbound", channel="email",
+                               summary="Café: naïve “quotes”, an emoji 🎉 and a line separator \u2028 here")
+    app.save(contract)
+    with in_thread(EventRelay(app, kafka_settings, Database(sqlite_store)).run):
+        records = read_topic(kafka_settings, kafka_settings.events_topic, 2)
+
+    lines = events_jsonl(list(app.chain_records(contract.id))).split(b"\n")[:-1]
+    assert sorted(r.value for r in records) == sorted(lines)
+    assert len(lines) == 2
