@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app
 from api import metrics
 from api.edge import ledger, respond
 from api.openapi import build_spec, operation
+from api.readmodels import read_models
 from schemas.responses import HealthOut
 
 blueprint = Blueprint("service", __name__)
@@ -22,9 +23,10 @@ def healthz() -> Response:
 
 
 @blueprint.get("/readyz")
-@operation("The event store answers", TAG, response=HealthOut, errors=(503,))
+@operation("The event store and the read-model database answer", TAG, response=HealthOut, errors=(503,))
 def readyz() -> Response:
     ledger().check_ready()
+    read_models().check_ready()
     return respond({"status": "ready"})
 
 

@@ -4,19 +4,27 @@ The projections write plain SQL with ``?`` placeholders; this module turns them
 into ``%s`` for psycopg and sets the PostgreSQL ``search_path`` to the store's
 schema, so the same statements run on both. A transaction is a ``with``
 block; everything a batch writes (rows and tracking) is inside one.
+
+psycopg never reconnects by itself: a connection the server dropped (restart,
+``pg_terminate_backend``) stays broken. So before each statement or
+transaction a broken connection is replaced, and a statement outside a
+transaction that fails because the connection was lost is retried once on a
+new one. Inside a transaction the error propagates (the caller retries the
+whole batch; the next transaction starts on a new connection).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 from ledger.store import StoreConfig
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
+T = TypeVar("T")
 
 
 class Database:
@@ -26,6 +34,7 @@ class Database:
         self.store = store
         self.kind = store.kind
         self.conn: Any = self.connect()
+        self.in_transaction = False
 
     def connect(self) -> Any:
         if self.kind == "sqlite":
@@ -40,27 +49,52 @@ class Database:
         pg_conn.execute(f"SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}")
         return pg_conn
 
+    @property
+    def usable(self) -> bool:
+        """False once the server dropped a PostgreSQL connection (psycopg marks it closed or broken)."""
+        return self.kind == "sqlite" or not (self.conn.closed or self.conn.broken)
+
+    def reconnect(self) -> None:
+        with suppress(Exception):  # the old connection is already gone: closing it may fail too
+            self.conn.close()
+        self.conn = self.connect()
+
+    def run(self, call: Callable[[], T]) -> T:
+        """One statement: on a new connection if the old one was lost; retried once outside a transaction."""
+        if not self.in_transaction and not self.usable:
+            self.reconnect()
+        try:
+            return call()
+        except Exception:
+            if self.in_transaction or self.usable:
+                raise  # a real error (or mid-transaction): not ours to retry
+        self.reconnect()
+        return call()
+
     def sql(self, statement: str) -> str:
         return statement if self.kind == "sqlite" else statement.replace("?", "%s")
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """BEGIN ... COMMIT, or ROLLBACK on any error: a batch is all or nothing."""
-        self.conn.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
+        self.run(lambda: self.conn.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN"))
+        self.in_transaction = True
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.usable:  # a lost connection has rolled back already, and cannot say ROLLBACK
+                self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self.in_transaction = False
         self.conn.execute("COMMIT")
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(self.sql(statement), tuple(params))
+        self.run(lambda: self.conn.execute(self.sql(statement), tuple(params)))
 
     def execute_count(self, statement: str, params: Sequence[Any] = ()) -> int:
         """Execute and return how many rows changed."""
-        cursor = self.conn.execute(self.sql(statement), tuple(params))
-        return int(cursor.rowcount)
+        return self.run(lambda: int(self.conn.execute(self.sql(statement), tuple(params)).rowcount))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -72,8 +106,7 @@ class Database:
                 cursor.executemany(self.sql(statement), rows)
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(self.sql(statement), tuple(params))
-        return list(cursor.fetchall())
+        return self.run(lambda: list(self.conn.execute(self.sql(statement), tuple(params)).fetchall()))
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.fetchall(statement, params)

@@ -11,11 +11,15 @@ the position is the last id read, not a count.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
+
+import psycopg
 
 from ledger.app import LedgerApplication, is_contract_topic
 from ledger.store import StoreConfig
@@ -65,6 +69,7 @@ class Runner:
                  app: LedgerApplication | None = None) -> None:
         self.owns_app = app is None
         self.app = app or LedgerApplication(store, create_tables=store.kind == "sqlite")
+        self.store = store
         self.db = Database(store)
         self.names = list(names or READ_MODELS)
         self.batch_size = batch_size
@@ -100,9 +105,22 @@ class Runner:
             except Exception:  # a failed batch rolled back: keep serving and try again
                 log.exception("projection batch failed; retrying")
                 stop.wait(ERROR_PAUSE_S)
+                self.reopen()
                 continue
             if caught_up:
                 stop.wait(poll_interval)
+
+    def reopen(self) -> None:
+        """A new connection and projector after a failure (the database may have dropped the old connection)."""
+        try:
+            db = Database(self.store)
+            projector = Projector(self.app, db, self.names)
+        except (sqlite3.Error, psycopg.Error) as error:  # still unreachable: the next step fails and pauses again
+            log.warning("read-model database still unavailable: %s", error)
+            return
+        with contextlib.suppress(Exception):  # the old connection may be gone already
+            self.db.close()
+        self.db, self.projector = db, projector
 
     def rebuild(self, name: str, on_batch: Callable[[int, int], None] | None = None) -> int:
         drop_model(self.db, READ_MODELS[name])

@@ -3,21 +3,47 @@
 ``position`` is the notification id the answering read models have applied up
 to (the ``X-Ledger-Position`` header); ``min_position`` waits, bounded, until
 they reach it, so a client can read its own write. Connections are one per
-thread (Flask serves each request on one thread).
+thread (Flask serves each request on one thread); ``Database`` replaces one the
+server dropped, and a database that cannot be reached is ``StoreUnavailable``
+(503 with Retry-After over HTTP), never a raw driver error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from ledger.errors import NotFound
+import psycopg
+
+from ledger.errors import NotFound, StoreUnavailable
 from ledger.store import StoreConfig
 from projections import clients, contracts, queries
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# Connection lost and not back, database locked or gone: the caller may retry later.
+UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
+
+
+def unavailable_as_ledger_error(method: Callable[Concatenate[ReadModels, P], T]) -> Callable[Concatenate[ReadModels, P], T]:
+    """Driver errors of the read-model database become StoreUnavailable; the thread's connection is dropped."""
+
+    @functools.wraps(method)
+    def wrapper(self: ReadModels, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except UNAVAILABLE as error:
+            self.forget()
+            raise StoreUnavailable(f"read models unavailable ({type(error).__name__}): {error}") from error
+
+    return wrapper
 
 
 class ClientNotFound(NotFound):
@@ -39,31 +65,49 @@ class ReadModels:
             db = self.local.db = Database(self.store)
         return db
 
+    def forget(self) -> None:
+        """Drop this thread's connection; the next call opens a new one."""
+        db = getattr(self.local, "db", None)
+        self.local.db = None
+        if db is not None:
+            with contextlib.suppress(Exception):  # it may be gone already
+                db.close()
+
+    @unavailable_as_ledger_error
+    def check_ready(self) -> None:
+        """Raise StoreUnavailable unless the read-model database answers (``/readyz``)."""
+        self.db().fetchone("SELECT 1")
+
     def caught_up(self, names: list[str], min_position: int | None) -> int:
         if min_position is not None and self.head is not None and min_position > (self.head() or 0):
             min_position = None  # nobody has written that far: answer now rather than stall
         return queries.wait_for_position(self.db(), names, min_position)
 
+    @unavailable_as_ledger_error
     def contracts(self, account_id: str, as_of: str, *, min_position: int | None = None, **filters: Any
                   ) -> tuple[dict[str, Any], int]:
         position = self.caught_up(["contracts"], min_position)
         items, cursor = contracts.list_contracts(self.db(), account_id, as_of, **filters)
         return {"as_of": as_of, "items": items, "next_cursor": cursor}, position
 
+    @unavailable_as_ledger_error
     def aging(self, account_id: str, as_of: str, group_by: str, *, min_position: int | None = None
               ) -> tuple[dict[str, Any], int]:
         position = self.caught_up(["aging"], min_position)
         return queries.aging(self.db(), account_id, as_of, group_by), position
 
+    @unavailable_as_ledger_error
     def reminders_due(self, account_id: str, as_of: str, *, min_position: int | None = None
                       ) -> tuple[dict[str, Any], int]:
         position = self.caught_up(["reminders"], min_position)
         return {"as_of": as_of, "items": queries.reminders_due(self.db(), account_id, as_of)}, position
 
+    @unavailable_as_ledger_error
     def clients(self, account_id: str, as_of: str, *, min_position: int | None = None) -> tuple[dict[str, Any], int]:
         position = self.caught_up(["clients"], min_position)
         return {"as_of": as_of, "items": clients.client_behaviour(self.db(), account_id, as_of)}, position
 
+    @unavailable_as_ledger_error
     def client(self, account_id: str, client_key: str, as_of: str, *, min_position: int | None = None
                ) -> tuple[dict[str, Any], int]:
         """One client's behaviour; ClientNotFound if the account has no contract with that client."""
@@ -73,6 +117,7 @@ class ReadModels:
             raise ClientNotFound(f"no client {client_key!r} in this account", client_key=client_key)
         return {"as_of": as_of, **found[0]}, position
 
+    @unavailable_as_ledger_error
     def licences(self, account_id: str, as_of: str, expiring_before: str | None = None, *,
                  min_position: int | None = None) -> tuple[dict[str, Any], int]:
         position = self.caught_up(["licences"], min_position)
