@@ -231,9 +231,12 @@ def test_a_value_too_large_to_produce_again_is_dead_lettered_without_it_and_the_
     contract_id = signed_and_invoiced(app)
     key = str(contract_id).encode()
     huge = b"x" * 1_200_000  # over the 1 MB the consumer accepts, and over the producer's request limit
+    big_key = b"k" * 100_000  # with a value under 1 MB, still over the producer's 1 MiB request limit
+    under = b"y" * 990_000
     producer = kafka_settings.producer(max_request_size=5_000_000)
     try:
         producer.send(kafka_settings.commands_topic, key=key, value=huge).get(timeout=30)
+        producer.send(kafka_settings.commands_topic, key=big_key, value=under).get(timeout=30)
     finally:
         producer.close(timeout=5)
     produce(kafka_settings, kafka_settings.commands_topic,
@@ -241,14 +244,17 @@ def test_a_value_too_large_to_produce_again_is_dead_lettered_without_it_and_the_
 
     consumer = CommandConsumer(LedgerApplication(sqlite_store), kafka_settings)
     with in_thread(consumer.run):
-        letters = read_topic(kafka_settings, kafka_settings.dlq_topic, 1, timeout_s=30)
+        letters = read_topic(kafka_settings, kafka_settings.dlq_topic, 2, timeout_s=30)
         wait_until(lambda: app.get_contract(ACCOUNT, contract_id).version == 3, timeout_s=30)
 
-    assert len(letters) == 1 and letters[0].value is None and letters[0].key == key
-    headers = dict(letters[0].headers)
-    assert headers["error_code"] == b"invalid_json"
-    assert headers["value_dropped"] == b"true"
-    assert headers["original_value_bytes"] == b"1200000"
-    assert headers["original_value_sha256"].decode() == hashlib.sha256(huge).hexdigest()
+    assert sorted(len(r.key) for r in letters) == sorted([len(key), len(big_key)])
+    for letter in letters:
+        original = huge if letter.key == key else under
+        headers = dict(letter.headers)
+        assert letter.value is None
+        assert headers["error_code"] == b"invalid_json"
+        assert headers["value_dropped"] == b"true"
+        assert headers["original_value_bytes"] == str(len(original)).encode()
+        assert headers["original_value_sha256"].decode() == hashlib.sha256(original).hexdigest()
     assert app.summary(ACCOUNT, contract_id, date(2026, 2, 1))["paid"]["amount"] == 1_000
     assert consumer.counts.retried == 0
