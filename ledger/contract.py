@@ -14,7 +14,7 @@ PRODUCT.md, and they belong together.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -1012,8 +1012,6 @@ class Contract(Aggregate):
     @property
     def fingerprint(self) -> dict[str, Any]:
         return {"hash": self.chain_head, "version": self.version}
-
-    CONTRACT_TYPE: ClassVar[str] = "Contract"
 
 
 def payload_of(fields: dict[str, Any], class_version: int) -> dict[str, Any]:

@@ -18,7 +18,6 @@ CURRENCIES: dict[str, int] = {
 # A limit on every amount: 10^15 minor units (ten trillion in a 2-decimal currency).
 AMOUNT_MAX = 10**15
 
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
 def check_currency(code: Any) -> str:
