@@ -6,6 +6,8 @@ RUN useradd --create-home --uid 10001 ledger
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY ledger ./ledger
+COPY application ./application
+COPY infrastructure ./infrastructure
 COPY projections ./projections
 COPY schemas ./schemas
 COPY evidence ./evidence

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from infrastructure.store import DEFAULT_SQLITE_FILE
 from ledger.errors import ConfigurationError
-from ledger.store import DEFAULT_SQLITE_FILE
 
 ENV_PREFIX = "LEDGER_"
 MIB = 1024 * 1024

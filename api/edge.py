@@ -15,7 +15,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 
 from api.errors import Problem
-from ledger.app import IDEMPOTENCY_KEY_MAX, LedgerApplication
+from application.service import IDEMPOTENCY_KEY_MAX, LedgerApplication
 
 IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 

@@ -15,8 +15,8 @@ from flask import Blueprint, Flask
 from api import commands, contracts, errors, evidence, metrics, readmodels, service
 from api.config import settings
 from api.openapi import build_spec
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 
 # Every blueprint of the service, in one place. Add yours here (see api/__init__.py).
 BLUEPRINTS: list[Blueprint] = [

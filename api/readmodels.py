@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from api.auth import protect
 from api.edge import account_id, load_query, respond
 from api.openapi import GET_ERRORS, operation
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.runner import start_background
 from projections.service import ReadModels
 from schemas.readmodels import (

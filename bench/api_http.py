@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from application.service import LedgerApplication
 from bench.common import postgres_url, print_table, sqlite_url, write_results
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from tests.e2e.bodies import TERMS
 from tests.e2e.server import Client, migrate, start_gunicorn, stop
 

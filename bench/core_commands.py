@@ -14,9 +14,9 @@ from uuid import uuid4
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from application.service import LedgerApplication
 from bench.common import postgres_url, print_table, sqlite_url, timed, write_results
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 
 COMMANDS = 400
 

@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from application.service import LedgerApplication
 from bench.common import best_of, postgres_url, print_table, sqlite_url, timed, write_results
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.contract import Contract
-from ledger.store import StoreConfig
 
 SIZES = (1_000, 2_500, 5_000, 10_000)
 ACCOUNT = "bench"

@@ -20,13 +20,13 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
+from application.service import LedgerApplication
 from bench.common import postgres_url, print_table, sqlite_url, write_results
 from consumers import tansu
 from consumers.command_consumer import CommandConsumer
 from consumers.relay import EventRelay
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from tests.factories import terms
 from tests.seeding import seed

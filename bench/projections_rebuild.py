@@ -12,9 +12,9 @@ import os
 import sys
 import time
 
+from application.service import LedgerApplication
 from bench.common import postgres_url, print_table, sqlite_url, write_results
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.models import READ_MODELS
 from projections.projector import drop_model
 from projections.runner import BATCH_SIZE, Runner

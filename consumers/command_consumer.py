@@ -26,11 +26,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import InvalidRecordError, KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
+from application.service import LedgerApplication
 from consumers.backoff import Backoff
 from consumers.commands import CommandHandler
 from consumers.dead_letters import TRANSIENT, DeadLetter, dead_letter_record, from_unexpected
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
 from schemas.commands import COMMAND_SCHEMAS
 
 log = logging.getLogger(__name__)

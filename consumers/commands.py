@@ -1,7 +1,7 @@
 """Inbound command messages: envelope -> schema -> one application call.
 
 The envelope is ``{message_id, account_id, type, contract_id, payload}``;
-``type`` is ``sign_contract`` or a key of ``ledger.app.COMMANDS``; the payload
+``type`` is ``sign_contract`` or a key of ``application.service.COMMANDS``; the payload
 is loaded with the same marshmallow schema the HTTP API uses for that command
 (``schemas.commands.COMMAND_SCHEMAS``),
 and ``message_id`` is the idempotency key. Anything refused raises
@@ -20,8 +20,8 @@ from uuid import UUID
 import marshmallow
 from marshmallow import fields, validate
 
+from application.service import COMMANDS, CommandResult, LedgerApplication
 from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_ledger_error
-from ledger.app import COMMANDS, CommandResult, LedgerApplication
 from ledger.errors import LedgerError
 from schemas.commands import COMMAND_SCHEMAS
 

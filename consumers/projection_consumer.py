@@ -29,11 +29,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from application.service import LedgerApplication
 from consumers.backoff import Backoff
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.errors import StoreUnavailable
-from ledger.store import StoreConfig
 from projections.db import Database
 from projections.projector import Batch, ConcurrentRunner, ContractEvent, Projector
 

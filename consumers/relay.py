@@ -29,9 +29,9 @@ from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from application.service import LedgerApplication, is_contract_topic
 from consumers.backoff import Backoff
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication, is_contract_topic
 from ledger.chain import ChainRecord
 from ledger.errors import StoreUnavailable
 from projections.db import Database

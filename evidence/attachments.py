@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from infrastructure.store import StoreConfig
 from ledger.errors import ValidationError
-from ledger.store import StoreConfig
 from projections.db import Database
 
 ATTACHMENT_BYTES_MAX = 25 * 1024 * 1024  # a limit on everything: one document up to 25 MiB

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
+from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, build_bundle
-from ledger.app import LedgerApplication
 from ledger.claim import Claim, statement_of_claim
 from ledger.rates import load_rate_tables, read_table_texts
 

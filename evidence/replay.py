@@ -17,10 +17,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex
 
+from infrastructure.transcodings import register_state_transcodings
 from ledger.chain import ChainRecord
 from ledger.contract import Contract
 from ledger.state import STATE_CLASSES
-from ledger.transcodings import register_state_transcodings
 
 CONTRACT_TOPIC = "ledger.contract:Contract"
 

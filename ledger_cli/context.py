@@ -8,9 +8,9 @@ from typing import NoReturn
 
 import click
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig, config_from_environ
 from ledger.errors import LedgerError
-from ledger.store import StoreConfig, config_from_environ
 
 ACCOUNT_ENV = "LEDGER_ACCOUNT"
 DEFAULT_ACCOUNT = "default"

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.money import format_minor
-from ledger.store import StoreConfig
 from ledger_cli.context import default_account, open_app
 from ledger_cli.evidence import export_and_verify
 from ledger_cli.render import statement_text, summary_text

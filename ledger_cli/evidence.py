@@ -9,10 +9,10 @@ from uuid import UUID
 
 import click
 
+from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor

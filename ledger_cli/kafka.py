@@ -24,8 +24,8 @@ from consumers.command_consumer import BATCH_MAX, CommandConsumer
 from consumers.projection_consumer import KafkaProjection
 from consumers.relay import PAGE_SIZE, EventRelay
 from consumers.settings import KafkaSettings
+from infrastructure.store import config_from_environ
 from ledger.errors import LedgerError
-from ledger.store import config_from_environ
 from ledger_cli.context import fail, open_app
 from projections.db import Database
 

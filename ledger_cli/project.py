@@ -10,7 +10,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from ledger.store import StoreConfig, config_from_environ
+from infrastructure.store import StoreConfig, config_from_environ
 from ledger_cli.kafka import project_from_kafka
 from projections.db import Database
 from projections.models import READ_MODELS

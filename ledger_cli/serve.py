@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
-from ledger.accounts import account_exists
-from ledger.app import LedgerApplication
+from application.accounts import account_exists
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig, config_from_environ
 from ledger.errors import LedgerError
-from ledger.store import StoreConfig, config_from_environ
 from ledger_cli.context import default_account, fail, open_app
 
 DEV_ACCOUNT_NAME = "Development account"

@@ -12,8 +12,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID, uuid5
 
+from application.service import LedgerApplication
 from ledger import clock
-from ledger.app import LedgerApplication
 from ledger.records import NAMESPACE
 
 DEMO_CONTRACT_ID = uuid5(NAMESPACE, "demo/web-portal")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000

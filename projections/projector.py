@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger.contract import Contract
 from ledger.errors import LedgerError
 from projections.db import Database

@@ -21,8 +21,8 @@ from uuid import UUID
 
 import psycopg
 
-from ledger.app import LedgerApplication, is_contract_topic
-from ledger.store import StoreConfig
+from application.service import LedgerApplication, is_contract_topic
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import (

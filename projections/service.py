@@ -19,8 +19,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
 
+from infrastructure.store import StoreConfig
 from ledger.errors import NotFound, StoreUnavailable
-from ledger.store import StoreConfig
 from projections import clients, contracts, queries
 from projections.db import Database
 from projections.models import READ_MODELS

@@ -3,7 +3,7 @@
 ``COMMAND_SCHEMAS[name]().load(payload)`` returns the keyword arguments of the
 command exactly as the application takes them (dates as ``datetime.date``,
 money as ``{"amount": int, "currency": str}``). ``name`` is ``sign_contract``
-or a key of ``ledger.app.COMMANDS``. Identifiers that the HTTP API carries in
+or a key of ``application.service.COMMANDS``. Identifiers that the HTTP API carries in
 the URL (a milestone key, an invoice number, a payment or dispute id) are
 fields here too, because a Kafka message has no URL; the HTTP layer excludes
 them from the body and adds them from the path.

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from tests import pg
 from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
 

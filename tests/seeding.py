@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger.contract import Contract
 from tests.factories import money, terms
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from tests import pg
 from tests.e2e.server import Client, Server, migrate, start_gunicorn, stop
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from ledger.app import LedgerApplication, is_contract_topic
-from ledger.store import StoreConfig
+from application.service import LedgerApplication, is_contract_topic
+from infrastructure.store import StoreConfig
 
 START_TIMEOUT_S = 30
 LEDGER_BIN = Path(sys.executable).parent / "ledger"

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api.commands import ROUTES
-from ledger.app import COMMANDS
+from application.service import COMMANDS
 from tests.e2e.bodies import TERMS, route
 from tests.e2e.cases import CASES
 from tests.e2e.server import Server, is_problem

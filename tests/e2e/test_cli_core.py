@@ -10,7 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 from uuid import UUID
 
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from ledger_cli.story import DEMO_CONTRACT_ID
 from tests.integration.store_sql import update_state
 

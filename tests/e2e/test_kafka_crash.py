@@ -25,12 +25,12 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 
+from application.service import LedgerApplication
 from consumers import tansu
 from consumers.command_consumer import CommandConsumer
 from consumers.relay import EventRelay
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from tests import pg
 from tests.factories import terms

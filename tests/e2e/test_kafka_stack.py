@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from consumers import tansu
 from consumers.settings import KafkaSettings
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from tests.factories import terms
 from tests.kafka import command, produce, read_topic, wait_until

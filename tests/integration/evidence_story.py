@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from ledger import clock
-from ledger.app import LedgerApplication
 from ledger_cli.story import run_story
 
 AS_OF = date(2026, 8, 20)

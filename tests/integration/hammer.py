@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.errors import VersionConflict
-from ledger.store import StoreConfig
 
 
 def main(url: str, contract_id: str, worker: str, count: int) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger.views import reminders_due
 
 

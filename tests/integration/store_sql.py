@@ -9,7 +9,7 @@ from uuid import UUID
 
 import psycopg
 
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 
 
 def update_state(store: StoreConfig, contract_id: UUID, version: int, change: Any) -> None:

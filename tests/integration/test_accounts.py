@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger.errors import AlreadyExists, NotFound, ValidationError
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from openapi_spec_validator import validate
 
 from api import create_app
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 
 
 @pytest.fixture

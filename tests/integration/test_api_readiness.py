@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from api import create_app
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 
 
 def test_a_store_that_lost_its_tables_makes_readyz_and_requests_503_with_retry_after(sqlite_store: StoreConfig) -> None:

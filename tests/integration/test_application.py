@@ -7,9 +7,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger import errors
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
 from ledger_cli.story import AS_OF, DEMO_CONTRACT_ID, THIRD, run_story
 from tests.factories import money, terms
 from tests.integration.store_sql import update_snapshot, update_state

@@ -7,8 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from tests.factories import money, terms
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from api import create_app
+from application.service import LedgerApplication
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
 from ledger_cli.story import run_story
 
 ACCOUNT = "acct-api-evidence"

@@ -12,11 +12,11 @@ from uuid import UUID, uuid4
 import pytest
 from pypdf import PdfReader
 
+from application.service import LedgerApplication
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
+from infrastructure.store import StoreConfig
 from ledger import clock
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
 from tests.integration.evidence_story import run_dispute_story
 
 ACCOUNT = "acct-as-of"

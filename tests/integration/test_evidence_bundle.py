@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, manifest_bytes, sha256
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
 from ledger.errors import ContractNotFound
 from tests.integration.evidence_story import AS_OF, EMAIL, run_dispute_story
 

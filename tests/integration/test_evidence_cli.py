@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.errors import RatesUnavailable
 from ledger.rates import TABLE_FILES, load_rate_tables, read_table_texts
-from ledger.store import StoreConfig
 from ledger_cli.main import cli
 from ledger_cli.story import run_story
 

@@ -14,15 +14,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, manifest_bytes, parse_events_jsonl, sha256
 from evidence.content import build_content, claim_figures, interest_csv
 from evidence.export import export_bundle
 from evidence.replay import contract_from_records
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
-from ledger.store import StoreConfig
 from tests.integration.evidence_story import AS_OF, run_dispute_story
 
 ACCOUNT = "acct-forgery"

@@ -12,10 +12,10 @@ from uuid import uuid4
 
 from pypdf import PdfReader
 
+from application.service import LedgerApplication
 from evidence.export import export_bundle
 from evidence.replay import contract_from_records
 from evidence.verify import verify_bundle
-from ledger.app import LedgerApplication
 
 ACCOUNT = "acct-letters"
 NOW = datetime(2025, 8, 1, 12, tzinfo=UTC)

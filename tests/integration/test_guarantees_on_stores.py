@@ -12,9 +12,9 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.errors import LedgerError
-from ledger.store import StoreConfig
 from tests.factories import terms
 from tests.workload import draw_command, draw_day
 

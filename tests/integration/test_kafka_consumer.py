@@ -14,11 +14,11 @@ import marshmallow
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from application.service import LedgerApplication
 from consumers.backoff import Backoff
 from consumers.command_consumer import CommandConsumer
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from schemas.commands import COMMAND_SCHEMAS, LogCommunicationSchema
 from tests.factories import money, terms
 from tests.kafka import command, in_thread, produce, read_topic, wait_until

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
+from application.service import LedgerApplication
 from consumers.projection_consumer import KafkaProjection
 from consumers.relay import EventRelay
 from consumers.settings import KafkaSettings
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from projections.projector import tracking_rows
 from projections.runner import Runner

@@ -14,12 +14,12 @@ from uuid import uuid4
 
 from kafka.consumer.fetcher import ConsumerRecord
 
+from application.service import LedgerApplication
 from consumers.relay import EventRelay, RelayPosition
 from consumers.settings import KafkaSettings
 from evidence.bundle import events_jsonl
-from ledger.app import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.contract import Contract
-from ledger.store import StoreConfig
 from projections.db import Database
 from tests.factories import terms
 from tests.kafka import in_thread, read_topic, read_until

@@ -10,8 +10,8 @@ import sys
 import time
 from typing import Any
 
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import tracking_rows

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger_cli.story import run_story
 from projections.db import Database
 from projections.models import READ_MODELS

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger_cli.story import AS_OF, run_story
 from projections.runner import Runner
 from tests.factories import terms

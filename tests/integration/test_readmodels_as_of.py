@@ -9,8 +9,8 @@ from uuid import UUID
 
 import pytest
 
+from application.service import LedgerApplication
 from ledger import clock
-from ledger.app import LedgerApplication
 from ledger_cli.story import money, run_story
 from projections.clients import client_behaviour
 from projections.contracts import list_contracts

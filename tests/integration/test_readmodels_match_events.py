@@ -10,10 +10,10 @@ from uuid import UUID, uuid4
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from ledger.contract import Contract
 from ledger.errors import LedgerError
-from ledger.store import StoreConfig
 from projections.clients import client_behaviour
 from projections.contracts import licences, list_contracts
 from projections.queries import aging, reminders_due

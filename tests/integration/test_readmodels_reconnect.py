@@ -13,8 +13,8 @@ import psycopg
 from flask.testing import FlaskClient
 
 from api import create_app
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from projections.runner import Runner
 from projections.service import ReadModels
 from tests import pg

@@ -7,8 +7,8 @@ from itertools import count
 from typing import Any
 from uuid import UUID
 
-from ledger.app import LedgerApplication
-from ledger.store import StoreConfig
+from application.service import LedgerApplication
+from infrastructure.store import StoreConfig
 from projections.queries import reminders_due
 from projections.runner import Runner
 from tests.factories import money, terms

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.app import LedgerApplication
+from application.service import LedgerApplication
 from ledger.chain import event_hash, format_recorded_at
 from tests.factories import terms
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger.app import COMMANDS
+from application.service import COMMANDS
 from ledger.chain import ChainRecord, format_recorded_at, verify_chain
 from ledger.contract import Contract, payload_of
 from ledger.errors import LedgerError

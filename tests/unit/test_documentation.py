@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from ledger.app import COMMANDS
+from application.service import COMMANDS
 from ledger.contract import Contract
 from ledger.errors import all_error_classes
 

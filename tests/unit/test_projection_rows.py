@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.app import COMMANDS
+from application.service import COMMANDS
 from ledger.errors import LedgerError
 from projections.rows import all_invoiced_intervals, client_key, invoice_entries
 from tests.factories import signed

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from infrastructure.transcodings import LedgerTranscoder
 from ledger import errors
 from ledger.chain import verify_chain
-from ledger.transcodings import LedgerTranscoder
 from ledger.views import contract_summary
 from tests.factories import money, signed
 from tests.unit.test_contract import invoiced_advance, refused

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from ledger.app import COMMANDS
+from application.service import COMMANDS
 from ledger_cli.story import CONTRACT_TERMS, STEPS
 from schemas.commands import COMMAND_SCHEMAS
 

@@ -24,7 +24,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
 from eventsourcing.utils import Environment
 
-from ledger import accounts
+from application import accounts
+from infrastructure.store import StoreConfig
+from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
 from ledger.contract import ENVELOPE, Contract
 from ledger.errors import (
@@ -48,9 +50,7 @@ from ledger.records import (
     invoice_sequence_id,
 )
 from ledger.state import STATE_CLASSES
-from ledger.store import StoreConfig
 from ledger.terms import check_unicode
-from ledger.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.views import contract_summary, statement
 
 # Command name (as used over HTTP and Kafka) -> Contract method.
@@ -171,7 +171,7 @@ class LedgerApplication(Application[UUID]):
         except (OperationalError, InterfaceError, Exception) as error:
             raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error
 
-    # -- accounts and API keys (see ledger.accounts) ----------------------------
+    # -- accounts and API keys (see application.accounts) ----------------------------
     def create_account(self, name: str, account_id: str | None = None) -> str:
         return str(self.guarded(accounts.create_account, self, name, account_id))
 

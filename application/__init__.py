@@ -1,0 +1,1 @@
+"""The application layer: load a contract, call the aggregate, save — plus idempotency, numbering and audit."""

@@ -1,0 +1,1 @@
+"""Where the ledger meets storage: store configuration, transcoding, settings."""
