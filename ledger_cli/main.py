@@ -14,6 +14,7 @@ from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
 from ledger_cli.project import create_read_model_tables, project
+from ledger_cli.remind import remind
 from ledger_cli.serve import serve
 
 
@@ -31,6 +32,7 @@ cli.add_command(relay)
 cli.add_command(dev)
 cli.add_command(healthcheck)
 cli.add_command(project)
+cli.add_command(remind)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from tests import pg
 from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
+from tests.smtp import mail_server  # noqa: F401 - a real SMTP server (aiosmtpd)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
