@@ -50,6 +50,7 @@ STATUSES = (
     "discarded",
 )
 LIST_MAX = 200
+DDL_ATTEMPTS = 3
 
 
 @dataclass
@@ -95,8 +96,15 @@ def intent_of(row: tuple[Any, ...]) -> Intent:
 
 
 def ensure_tables(db: Database) -> None:
-    for statement in DDL:
-        db.execute(statement)
+    """Create the tables if missing (``ledger db migrate`` does it once; workers starting together may race)."""
+    for attempt in range(DDL_ATTEMPTS):
+        try:
+            for statement in DDL:
+                db.execute(statement)
+            return
+        except Exception:  # a concurrent creator won PostgreSQL's catalogue race: look again
+            if attempt == DDL_ATTEMPTS - 1:
+                raise
 
 
 def insert(db: Database, intent: Intent) -> bool:
