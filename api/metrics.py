@@ -8,10 +8,16 @@ workers, whichever one answers the scrape.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from ledger.errors import LedgerError
+from projections.outbox import STATUSES
 
 REQUESTS = Counter("ledger_http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -38,13 +44,41 @@ def observe(response: Response) -> Response:
     return response
 
 
+class OutboxCollector(Collector):
+    """The dunning outbox as the dispatchers left it (read at scrape time, so every dispatcher process counts)."""
+
+    def __init__(self, counts: Callable[[], tuple[dict[str, int], int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        by_status, failures = self.counts()
+        gauge = GaugeMetricFamily("ledger_dunning_outbox", "Reminders in the dunning outbox by status", labels=["status"])
+        for status in STATUSES:
+            gauge.add_metric([status], by_status.get(status, 0))
+        yield gauge
+        yield CounterMetricFamily("ledger_dunning_send_failures", "Reminder emails the SMTP server refused or could "
+                                  "not take (each attempt)", value=failures)
+
+
+def outbox_exposition() -> bytes:
+    service = current_app.extensions.get("dunning")
+    if service is None:
+        return b""
+    registry = CollectorRegistry()
+    registry.register(OutboxCollector(service.counts))
+    try:
+        return generate_latest(registry)
+    except LedgerError:  # the read-model database is down: the request metrics still answer
+        return b""
+
+
 def exposition() -> Response:
     directory = current_app.config.get("PROMETHEUS_MULTIPROC_DIR")
     registry = REGISTRY
     if directory:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=directory)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry) + outbox_exposition(), mimetype=CONTENT_TYPE_LATEST)
 
 
 def register(app: Flask) -> None:

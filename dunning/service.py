@@ -13,10 +13,11 @@ from dunning.settings import Policy
 from evidence.attachments import AttachmentStore
 from infrastructure.store import StoreConfig
 from ledger import clock
-from ledger.errors import ReminderNotFound, ReminderNotPending, ValidationError
+from ledger.errors import ReminderNotFound, ReminderNotPending, StoreUnavailable, ValidationError
 from projections import outbox
 from projections.db import Database
 from projections.outbox import Intent
+from projections.service import UNAVAILABLE
 
 PUBLIC_FIELDS = (
     "id",
@@ -80,16 +81,16 @@ class DunningService:
         return intent
 
     def decide(self, account_id: str, intent_id: str, approve: bool) -> dict[str, Any]:
-        """A draft approved goes to the outbox (a letter: ready to post); discarded, it is never sent."""
+        """A draft approved goes to the outbox (a letter: ready to post); discarded, it is never sent. Deciding the
+        same way again answers the reminder as it is; deciding the other way afterwards is ReminderNotPending."""
         intent = self.get(account_id, intent_id)
         status = ("ready_to_post" if intent.channel in POSTAL else "queued") if approve else "discarded"
+        if (intent.status == "discarded") == (not approve) and intent.status != "draft":
+            return public(intent)  # already decided this way (approved ones may have moved on: sent, recorded ...)
         now = clock.now().isoformat(timespec="seconds")
         if not outbox.set_status(self.db(), account_id, intent_id, ("draft",), {"status": status, "updated_at": now}):
-            raise ReminderNotPending(
-                f"reminder {intent_id} is {intent.status}, not a draft waiting for review",
-                reminder_id=intent_id,
-                status=intent.status,
-            )
+            raise ReminderNotPending(f"reminder {intent_id} is {intent.status}, not a draft waiting for review",
+                                     reminder_id=intent_id, status=intent.status)
         return public(self.get(account_id, intent_id))
 
     def letter_pdf(self, account_id: str, intent_id: str) -> bytes:
@@ -106,4 +107,7 @@ class DunningService:
         return data
 
     def counts(self) -> tuple[dict[str, int], int]:
-        return outbox.counts(self.db())
+        try:
+            return outbox.counts(self.db())
+        except UNAVAILABLE as error:
+            raise StoreUnavailable(f"the dunning outbox cannot be read: {error}") from error

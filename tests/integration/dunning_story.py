@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -41,10 +41,12 @@ class Story:
     runner: Runner
     dispatcher: Dispatcher
     account: str
+    contract_ids: list[UUID] = field(default_factory=list)
 
     def contract(self, title: str, **overrides: Any) -> UUID:
         """Signed 5 Jan; the advance, GBP 1,000.00 (100,000 pence), invoiced 1 Feb as ``<title>-1``, due 3 Mar."""
         cid = UUID(self.app.sign_contract(self.account, f"k{next(keys)}", **uk_terms(title, **overrides)).contract_id)
+        self.contract_ids.append(cid)
         self.run(
             cid,
             "issue_invoice",

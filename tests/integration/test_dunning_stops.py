@@ -64,12 +64,14 @@ def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_dra
         by_number = {d["invoice_numbers"][0]: d["id"] for d in drafts}
         assert service.decide(s.account, by_number["KEEP-1"], approve=True)["status"] == "queued"
         assert service.decide(s.account, by_number["DROP-1"], approve=False)["status"] == "discarded"
-        for refused_id in (by_number["KEEP-1"], by_number["DROP-1"]):  # no longer drafts: refused, nothing changes
-            try:
-                service.decide(s.account, refused_id, approve=True)
-                raise AssertionError("approving a non-draft must be refused")
+        assert service.decide(s.account, by_number["KEEP-1"], approve=True)["status"] == "queued"  # again: as it is
+        for refused_id, approve in ((by_number["KEEP-1"], False), (by_number["DROP-1"], True)):
+            try:  # the other way after a decision: refused, nothing changes
+                service.decide(s.account, refused_id, approve=approve)
+                raise AssertionError("deciding a draft the other way must be refused")
             except ReminderNotPending:
                 pass
+        assert sorted(i.status for i in s.intents()) == ["discarded", "queued"]
         try:
             service.decide("another-account", by_number["KEEP-1"], approve=True)
             raise AssertionError("another account must not see the draft")
