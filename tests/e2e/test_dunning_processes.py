@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import smtplib
 import subprocess
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger_cli.project import create_read_model_tables
 from projections.runner import Runner
-from tests.e2e.server import LEDGER_BIN
+from tests.e2e.server import LEDGER_BIN, free_port
 from tests.integration.dunning_story import DUE, SENDER, uk_terms
 from tests.smtp import MailServer
 
@@ -91,3 +92,25 @@ def test_two_dispatchers_at_once_never_send_the_same_reminder_twice(store: Store
     for cid in ids:
         assert len(reminders_sent(app, cid)) == 1
     app.close()
+
+
+def test_the_local_mail_sink_of_ledger_dev_up_writes_each_message_it_receives_byte_for_byte(tmp_path: Path) -> None:
+    port = free_port()
+    sink = subprocess.Popen([str(LEDGER_BIN), "dev", "mailsink", "--port", str(port), "--directory", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        data = b"Message-ID: <m1@example>\r\nSubject: hello\r\n\r\n.a line starting with a dot\r\n"
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+                    client.sendmail("a@example", ["b@example"], data)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the mail sink never listened"
+                time.sleep(0.1)
+        [kept] = list(tmp_path.glob("*.eml"))
+        assert kept.read_bytes() == data and kept.name.endswith(hashlib.sha256(data).hexdigest()[:12] + ".eml")
+    finally:
+        sink.terminate()
+        sink.wait(timeout=WAIT_S)
