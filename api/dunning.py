@@ -87,4 +87,5 @@ def letter(reminder_id: str) -> Response:
 
 
 def register(app: Flask, store: StoreConfig) -> None:
-    app.extensions["dunning"] = DunningService(store)
+    """After ``readmodels.register``: the outbox lives in the read-model database, so its connections serve both."""
+    app.extensions["dunning"] = DunningService(store, app.extensions["read_models"].db)

@@ -41,6 +41,7 @@ from ledger.rates import load_rate_tables
 from projections import outbox
 from projections.db import Database
 from projections.outbox import Intent
+from projections.service import UNAVAILABLE
 
 PAUSE_AFTER_SEND_ENV = "LEDGER_DUNNING_PAUSE_AFTER_SEND"  # tests only: a file to create, then wait to be killed
 SENDS_PER_PASS_MAX = 500
@@ -101,8 +102,9 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 log.info("dunning pass: %s", self.run_once(today))
-            except LedgerError as error:
+            except (LedgerError, *UNAVAILABLE) as error:  # the store is away: the leases run out, the next pass resumes
                 log.warning("dunning pass failed: %s", error)
+                self.db.reconnect()
             stop.wait(self.schedule.poll_s)
 
     def send_next(self, day: str) -> str | None:

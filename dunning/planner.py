@@ -12,6 +12,7 @@ day (weekend, holiday) moves the send to the next working day.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from dunning.letters import letter_pdf
 from dunning.settings import Policy, SmtpSettings
 from evidence.attachments import AttachmentStore
 from ledger.contract import Contract
+from ledger.errors import LedgerError
 from ledger.money import format_minor
 from ledger.rates import RateTables
 from ledger.reminders import STAGES
@@ -30,6 +32,7 @@ from projections.db import Database
 from projections.outbox import Intent
 
 START_OF_DAY = "T00:00:00+00:00"
+log = logging.getLogger("dunning")
 
 
 def intent_id(contract_id: str, numbers: list[str], stage: str) -> str:
@@ -64,10 +67,15 @@ class Planner:
         for item in queries.reminders_due(self.db, account_id, today):
             if item["stage"] in STAGES:
                 groups.setdefault((item["contract_id"], item["stage"]), []).append(item["invoice_number"])
-        return sum(
-            self.plan_one(account_id, policy, cid, stage, sorted(numbers), today, now)
-            for (cid, stage), numbers in sorted(groups.items())
-        )
+        planned = 0
+        for (cid, stage), numbers in sorted(groups.items()):
+            try:
+                planned += self.plan_one(account_id, policy, cid, stage, sorted(numbers), today, now)
+            except LedgerError as error:  # one contract that cannot be rendered (rates missing ...) stops only itself
+                if error.code == "store_unavailable":
+                    raise
+                log.warning("reminder for contract %s (%s) not planned: %s", cid, stage, error.message)
+        return planned
 
     def plan_one(
         self, account_id: str, policy: Policy, cid: str, stage: str, numbers: list[str], today: str, now: str

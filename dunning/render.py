@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from ledger.claim import statement_of_claim
 from ledger.contract import Contract
 from ledger.dates import days_between
+from ledger.errors import RatesUnavailable
 from ledger.money import format_minor
 from ledger.rates import RateTables
 
@@ -65,8 +66,11 @@ def context(
     contract: Contract, numbers: list[str], day: str, tables: RateTables, instructions: str | None
 ) -> dict[str, Any]:
     """Everything the templates show, as of ``day``; amounts already formatted in the contract's currency."""
-    claim = statement_of_claim(contract, day, tables)
-    figures = {i.number: i for i in claim.invoices if i.number in numbers}
+    try:
+        claim = statement_of_claim(contract, day, tables)
+        figures, basis = {i.number: i for i in claim.invoices if i.number in numbers}, claim.regime.basis
+    except RatesUnavailable:  # the operator has not loaded this half-year's rate yet: remind without the figure
+        figures, basis = {}, ""
     money = lambda amount: format_minor(amount, contract.currency)  # noqa: E731
     invoices = [contract.invoices[n] for n in numbers]
     outstanding = sum(i.outstanding(day) for i in invoices)
@@ -91,7 +95,7 @@ def context(
         "compensation": money(compensation),
         "total": money(outstanding + interest + compensation),
         "interest_shown": bool(interest or compensation),
-        "basis": claim.regime.basis,
+        "basis": basis,
         "how_to_pay": how_to_pay(contract, instructions),
         "fingerprint": {"hash": contract.chain_head, "version": contract.version},
     }

@@ -7,6 +7,7 @@ does not exist. Connections are one per thread, as in ``projections.service``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from dunning.settings import Policy
@@ -49,16 +50,22 @@ def public(intent: Intent) -> dict[str, Any]:
 
 
 class DunningService:
-    def __init__(self, store: StoreConfig) -> None:
+    def __init__(self, store: StoreConfig, connection: Callable[[], Database] | None = None) -> None:
+        """``connection`` gives this thread's read-model connection (the API shares the read models' own);
+        without it the service keeps one per thread."""
         self.store = store
         self.local = threading.local()
+        self.connection = connection or self.own_connection
         outbox.ensure_tables(self.db())
 
-    def db(self) -> Database:
+    def own_connection(self) -> Database:
         db = getattr(self.local, "db", None)
         if db is None or not db.usable:
             db = self.local.db = Database(self.store)
         return db
+
+    def db(self) -> Database:
+        return self.connection()
 
     def policy(self, account_id: str) -> dict[str, Any]:
         return Policy.of(outbox.read_policy(self.db(), account_id)).to_dict()
