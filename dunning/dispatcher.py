@@ -58,7 +58,7 @@ class PassResult:
     recorded: int = 0
     failed: int = 0
     stopped: int = 0
-    letters_recorded: int = 0
+    reconciled: int = 0
 
 
 class Dispatcher:
@@ -89,7 +89,7 @@ class Dispatcher:
         now = clock.now()
         day = today or now.date().isoformat()
         result = PassResult(planned=self.planner.plan(day, stamp(now)))
-        result.letters_recorded = self.reconcile_letters(day)
+        result.reconciled = self.reconcile(day)
         for _ in range(SENDS_PER_PASS_MAX):
             outcome = self.send_next(day)
             if outcome is None:
@@ -215,24 +215,28 @@ class Dispatcher:
         outbox.update(self.db, intent, now, status="recorded", lease_until=None, last_error=None)
         return "recorded"
 
-    def reconcile_letters(self, day: str) -> int:
-        """Letters waiting for the post: recorded once the contract has their ReminderSent; stopped if not due."""
-        done = 0
-        for intent in outbox.awaiting_post(self.db):
-            contract = self.app.get_contract(intent.account_id, intent.contract_id)
-            posted = all(
-                any(r["stage"] == intent.stage for r in contract.invoices[n].reminders) for n in intent.invoice_numbers
-            )
-            if posted or not still_due(contract, intent.invoice_numbers, intent.stage, max(day, intent.send_on)):
-                status = "recorded" if posted else "stopped"
-                done += outbox.set_status(
-                    self.db,
-                    intent.account_id,
-                    intent.id,
-                    ("ready_to_post",),
-                    {"status": status, "updated_at": stamp(clock.now())},
-                )
+    def reconcile(self, day: str) -> int:
+        """Drafts and letters waiting for the post, page by page: a letter is recorded once the contract has its
+        ReminderSent (the user records it when posting); either is stopped once no longer due (a draft not
+        approved in time gives way to the next stage's)."""
+        done, after = 0, ""
+        while page := outbox.awaiting(self.db, ("draft", "ready_to_post"), after):
+            done += sum(self.reconcile_one(intent, day) for intent in page)
+            after = page[-1].id
         return done
+
+    def reconcile_one(self, intent: Intent, day: str) -> bool:
+        contract = self.app.get_contract(intent.account_id, intent.contract_id)
+        numbers, stage = intent.invoice_numbers, intent.stage
+        posted = intent.status == "ready_to_post" and all(
+            any(r["stage"] == stage for r in contract.invoices[n].reminders) for n in numbers)
+        if not posted and still_due(contract, numbers, stage, max(day, intent.send_on)):
+            return False
+        status = "recorded" if posted else "stopped"
+        changes = {"status": status, "updated_at": stamp(clock.now())}
+        if not posted:
+            changes["last_error"] = f"no longer due on {day} (paid, superseded, disputed, promised, in claim or closed)"
+        return outbox.set_status(self.db, intent.account_id, intent.id, (intent.status,), changes)
 
 
 def pause_for_tests() -> None:

@@ -196,10 +196,11 @@ def listed(db: Database, account_id: str, status: str | None, limit: int = LIST_
     return [intent_of(row) for row in rows]
 
 
-def awaiting_post(db: Database) -> list[Intent]:
-    rows = db.fetchall(
-        f"SELECT {COLUMNS} FROM {OUTBOX} WHERE status = 'ready_to_post' ORDER BY id LIMIT ?", (LIST_MAX,)
-    )
+def awaiting(db: Database, statuses: tuple[str, ...], after_id: str = "") -> list[Intent]:
+    """One page (in id order, after ``after_id``) of the intents waiting in ``statuses``: drafts, letters to post."""
+    marks = ",".join("?" * len(statuses))
+    rows = db.fetchall(f"SELECT {COLUMNS} FROM {OUTBOX} WHERE status IN ({marks}) AND id > ? ORDER BY id LIMIT ?",
+                       (*statuses, after_id, LIST_MAX))
     return [intent_of(row) for row in rows]
 
 

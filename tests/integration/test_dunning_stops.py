@@ -56,8 +56,12 @@ def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_dra
     with story(store, mail_server, account="acct-review") as s:
         service = DunningService(store)
         service.set_policy(s.account, {"mode": "review"})
-        kept, dropped = s.contract("KEEP"), s.contract("DROP")
-        s.days(0, 3)
+        kept, dropped, paid = s.contract("KEEP"), s.contract("DROP"), s.contract("PAIDDRAFT")
+        s.days(0, 1)
+        pay(s, paid, day(2))
+        s.days(2, 3)
+        [stale] = service.listed(s.account, "stopped", 50)  # a draft paid before review is not left waiting
+        assert stale["invoice_numbers"] == ["PAIDDRAFT-1"] and "no longer due" in stale["last_error"]
         drafts = service.listed(s.account, "draft", 50)
         assert mail_server.received == [] and sorted(d["invoice_numbers"][0] for d in drafts) == ["DROP-1", "KEEP-1"]
         assert all("GBP 1,000.00 outstanding" in d["preview"] for d in drafts)
@@ -71,7 +75,7 @@ def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_dra
                 raise AssertionError("deciding a draft the other way must be refused")
             except ReminderNotPending:
                 pass
-        assert sorted(i.status for i in s.intents()) == ["discarded", "queued"]
+        assert sorted(i.status for i in s.intents()) == ["discarded", "queued", "stopped"]
         try:
             service.decide("another-account", by_number["KEEP-1"], approve=True)
             raise AssertionError("another account must not see the draft")
@@ -80,7 +84,7 @@ def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_dra
         s.pass_on(day(4))
         assert [m.message["Subject"] for m in mail_server.received] == ["Reminder: invoice KEEP-1 is due today"]
         assert [r["stage"] for r in s.reminders_sent(kept)] == ["friendly"] and s.reminders_sent(dropped) == []
-        assert {i.status for i in s.intents()} == {"recorded", "discarded"}
+        assert {i.status for i in s.intents()} == {"recorded", "discarded", "stopped"}
 
 
 def test_a_weekend_or_a_holiday_moves_the_send_to_the_next_working_day(store: StoreConfig,
