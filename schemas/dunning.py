@@ -41,6 +41,11 @@ class DunningPolicyOut(Out):
 class OutboxQuery(StrictSchema):
     status = choice(STATUSES, required=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    min_position = fields.Integer(
+        validate=validate.Range(0, 2**62),
+        metadata={"description": "accepted like on every account-wide read; the outbox is written by the dispatcher, "
+                                 "not projected from the log, so it answers at once"},
+    )
 
 
 class DunningReminderOut(Out):
