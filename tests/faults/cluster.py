@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -38,8 +39,12 @@ class Cluster:
         self.port = _free_port()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
-        subprocess.run(as_postgres([server_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                                    "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            as_postgres([server_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         self.start()
 
     @property
@@ -47,8 +52,12 @@ class Cluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run(as_postgres([server_bin("pg_ctl"), "-D", str(self.data), *args]), check=True,
-                       capture_output=True, timeout=START_TIMEOUT_S)
+        subprocess.run(
+            as_postgres([server_bin("pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+            timeout=START_TIMEOUT_S,
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
@@ -60,8 +69,10 @@ class Cluster:
     def terminate_backends(self, database: str) -> int:
         """pg_terminate_backend on every connection to the ledger's database: what a failover or an admin does."""
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = %s AND pid <> pg_backend_pid()", (database,)).fetchall()
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchall()
         return len(rows)
 
     def create_database(self, name: str) -> str:
@@ -81,8 +92,6 @@ class Cluster:
                 time.sleep(0.1)
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.root, ignore_errors=True)

@@ -48,8 +48,9 @@ def command_body(kind: str, tag: str) -> tuple[str, dict[str, Any]]:
 class HttpClient(threading.Thread):
     """One integrator: commands on its own contracts, each retried with its key until answered."""
 
-    def __init__(self, url: str, key: str, contracts: list[str], tally: Tally, stop: threading.Event,
-                 give_up_at: list[float]) -> None:
+    def __init__(
+        self, url: str, key: str, contracts: list[str], tally: Tally, stop: threading.Event, give_up_at: list[float]
+    ) -> None:
         super().__init__(daemon=True)
         self.url, self.contracts, self.tally, self.stop_event, self.give_up_at = url, contracts, tally, stop, give_up_at
         self.session = requests.Session()
@@ -97,7 +98,13 @@ class KafkaClient(threading.Thread):
 
     def __init__(self, bootstrap: str, account: str, contracts: list[str], tally: Tally, stop: threading.Event) -> None:
         super().__init__(daemon=True)
-        self.bootstrap, self.account, self.contracts, self.tally, self.stop_event = bootstrap, account, contracts, tally, stop
+        self.bootstrap, self.account, self.contracts, self.tally, self.stop_event = (
+            bootstrap,
+            account,
+            contracts,
+            tally,
+            stop,
+        )
 
     def run(self) -> None:
         from kafka import KafkaProducer
@@ -105,8 +112,9 @@ class KafkaClient(threading.Thread):
         producer = None
         while not self.stop_event.is_set():
             try:
-                producer = producer or KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", retries=3,
-                                                     request_timeout_ms=5000, max_block_ms=5000)
+                producer = producer or KafkaProducer(
+                    bootstrap_servers=self.bootstrap, acks="all", retries=3, request_timeout_ms=5000, max_block_ms=5000
+                )
                 tag = "k" + uuid.uuid4().hex
                 _, body = command_body("communication", tag)
                 contract = random.choice(self.contracts)

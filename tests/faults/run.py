@@ -35,8 +35,18 @@ ACCOUNT = "faults"
 CONTRACTS = 8
 HTTP_CLIENTS = 4
 SLOW_CONNECTIONS = 50
-FAULTS = ("worker_kill", "backend_terminate", "consumer_kill", "slow_clients", "relay_kill", "postgres_restart",
-          "master_kill", "broker_kill", "projector_kill", "postgres_outage")
+FAULTS = (
+    "worker_kill",
+    "backend_terminate",
+    "consumer_kill",
+    "slow_clients",
+    "relay_kill",
+    "postgres_restart",
+    "master_kill",
+    "broker_kill",
+    "projector_kill",
+    "postgres_outage",
+)
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "faults.json"
 
 
@@ -65,19 +75,25 @@ class Report:
         return None if not values or None in values else max(v for v in values if v is not None)
 
     def table(self) -> str:
-        rows = [("commands sent (HTTP)", self.commands_sent), ("acknowledged", self.acknowledged),
-                ("refused (definitive 4xx)", self.refused), ("retried", self.retried),
-                ("abandoned (no answer by the end)", self.abandoned), ("commands sent (Kafka)", self.kafka_commands_sent),
-                ("Kafka commands recorded", self.kafka_commands_recorded),
-                ("faults injected", sum(self.faults_injected.values())),
-                *((f"  {name}", count) for name, count in sorted(self.faults_injected.items())),
-                ("lost (must be 0)", self.lost), ("duplicated (must be 0)", self.duplicated),
-                ("chains failing verify (must be 0)", self.chains_failing_verify),
-                ("read-model mismatches (must be 0)", self.read_model_mismatches),
-                ("orphaned workers after a master kill", self.orphaned_workers),
-                ("p99 of normal requests during slow clients (s)", fmt(self.p99_during_slow_clients_s)),
-                ("longest unavailability after an outage ended (s)", fmt(self.recovery_worst_s)),
-                *((f"  {name}", fmt(value)) for name, value in self.recovery_seconds.items())]
+        rows = [
+            ("commands sent (HTTP)", self.commands_sent),
+            ("acknowledged", self.acknowledged),
+            ("refused (definitive 4xx)", self.refused),
+            ("retried", self.retried),
+            ("abandoned (no answer by the end)", self.abandoned),
+            ("commands sent (Kafka)", self.kafka_commands_sent),
+            ("Kafka commands recorded", self.kafka_commands_recorded),
+            ("faults injected", sum(self.faults_injected.values())),
+            *((f"  {name}", count) for name, count in sorted(self.faults_injected.items())),
+            ("lost (must be 0)", self.lost),
+            ("duplicated (must be 0)", self.duplicated),
+            ("chains failing verify (must be 0)", self.chains_failing_verify),
+            ("read-model mismatches (must be 0)", self.read_model_mismatches),
+            ("orphaned workers after a master kill", self.orphaned_workers),
+            ("p99 of normal requests during slow clients (s)", fmt(self.p99_during_slow_clients_s)),
+            ("longest unavailability after an outage ended (s)", fmt(self.recovery_worst_s)),
+            *((f"  {name}", fmt(value)) for name, value in self.recovery_seconds.items()),
+        ]
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {value:>10}" for name, value in rows)
 
@@ -103,13 +119,21 @@ class FaultRun:
         session.headers.update({"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
         contracts = []
         for n in range(CONTRACTS):
-            answer = session.post(f"{self.stack.url}/v1/contracts", json={**TERMS, "title": f"Fault contract {n}"},
-                                  headers={"Idempotency-Key": f"sign-{n}"}, timeout=30)
+            answer = session.post(
+                f"{self.stack.url}/v1/contracts",
+                json={**TERMS, "title": f"Fault contract {n}"},
+                headers={"Idempotency-Key": f"sign-{n}"},
+                timeout=30,
+            )
             assert answer.status_code == 201, answer.text
             cid = answer.json()["id"]
             invoice = {"occurred_on": "2026-01-05", "milestone_keys": ["advance"], "number": f"F-{n}"}
-            answer = session.post(f"{self.stack.url}/v1/contracts/{cid}/invoices", json=invoice,
-                                  headers={"Idempotency-Key": f"invoice-{n}"}, timeout=30)
+            answer = session.post(
+                f"{self.stack.url}/v1/contracts/{cid}/invoices",
+                json=invoice,
+                headers={"Idempotency-Key": f"invoice-{n}"},
+                timeout=30,
+            )
             assert answer.status_code == 201, answer.text
             contracts.append(cid)
         return key, contracts
@@ -173,7 +197,8 @@ class FaultRun:
             tally, stop, give_up_at = Tally(), threading.Event(), [float("inf")]
             http_share, kafka_share = contracts[:6], contracts[6:]
             threads: list[threading.Thread] = [
-                HttpClient(self.stack.url, key, http_share, tally, stop, give_up_at) for _ in range(HTTP_CLIENTS)]
+                HttpClient(self.stack.url, key, http_share, tally, stop, give_up_at) for _ in range(HTTP_CLIENTS)
+            ]
             threads.append(KafkaClient(f"127.0.0.1:{self.stack.kafka_port}", ACCOUNT, kafka_share, tally, stop))
             prober = Prober(self.stack.url, stop)
             for thread in [*threads, prober]:
@@ -248,14 +273,23 @@ def read_model_mismatches(app: LedgerApplication, store: StoreConfig, contracts:
                 rows += page
                 if cursor is None:
                     break
-            actual = {r["id"]: (r["paid"]["amount"], r["outstanding"]["amount"], r["version"], r["fingerprint"]["hash"])
-                      for r in rows}
+            actual = {
+                r["id"]: (r["paid"]["amount"], r["outstanding"]["amount"], r["version"], r["fingerprint"]["hash"])
+                for r in rows
+            }
             for c in folded:
                 want = check.expected_contract(app, c, as_of)
-                if actual.get(c.contract_id) != (want["paid"], want["outstanding"], want["version"], want["fingerprint"]):
+                if actual.get(c.contract_id) != (
+                    want["paid"],
+                    want["outstanding"],
+                    want["version"],
+                    want["fingerprint"],
+                ):
                     mismatches += 1
-            got = sorted((i["contract_id"], i["invoice_number"], i["outstanding"]["amount"])
-                         for i in aging(runner.db, ACCOUNT, as_of)["invoices"])
+            got = sorted(
+                (i["contract_id"], i["invoice_number"], i["outstanding"]["amount"])
+                for i in aging(runner.db, ACCOUNT, as_of)["invoices"]
+            )
             if got != sorted((row[0], row[1], row[3]) for row in check.expected_aging(folded, as_of)):
                 mismatches += 1
         return mismatches
@@ -278,8 +312,11 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=60, help="Length of the PostgreSQL outage (default 60 s).")
     args = parser.parse_args()
     report = run(args.seconds, args.outage)
-    failed = [name for name in ("lost", "duplicated", "chains_failing_verify", "read_model_mismatches")
-              if getattr(report, name)]
+    failed = [
+        name
+        for name in ("lost", "duplicated", "chains_failing_verify", "read_model_mismatches")
+        if getattr(report, name)
+    ]
     worst = report.recovery_worst_s
     if failed or worst is None or worst > 5:
         raise SystemExit(f"fault run failed: {', '.join(failed) or 'recovery after an outage took over 5 s'}")

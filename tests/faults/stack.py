@@ -53,9 +53,12 @@ class Stack:
 
     # -- environment and commands ------------------------------------------------
     def env(self) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LEDGER_DATABASE_URL": self.database_url,
-                "LEDGER_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{self.kafka_port}",
-                "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics")}
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LEDGER_DATABASE_URL": self.database_url,
+            "LEDGER_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{self.kafka_port}",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
+        }
 
     def ledger(self, *args: str) -> str:
         done = subprocess.run([str(LEDGER_BIN), *args], env=self.env(), capture_output=True, text=True, timeout=120)
@@ -65,8 +68,14 @@ class Stack:
 
     def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")
-        return subprocess.Popen([str(LEDGER_BIN), *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                cwd=self.workdir, start_new_session=True)
+        return subprocess.Popen(
+            [str(LEDGER_BIN), *args],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            start_new_session=True,
+        )
 
     # -- start and stop the parts -------------------------------------------------
     def start(self) -> None:
@@ -89,8 +98,17 @@ class Stack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"port {self.http_port} still held {timeout_s}s after the master died")
             time.sleep(0.1)
-        self.api = self.spawn("api", "serve", "--bind", f"127.0.0.1:{self.http_port}", "--workers",
-                              str(self.http_workers), "--threads", str(self.http_threads), "--no-dev-key")
+        self.api = self.spawn(
+            "api",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{self.http_port}",
+            "--workers",
+            str(self.http_workers),
+            "--threads",
+            str(self.http_threads),
+            "--no-dev-key",
+        )
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
@@ -109,8 +127,17 @@ class Stack:
     def orphans(self) -> list[int]:
         """Processes other than a live master that still listen on the API's port."""
         master = self.api.pid if self.api is not None and self.api.poll() is None else None
-        return sorted({c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == self.http_port
-                       and c.status == psutil.CONN_LISTEN and c.pid is not None and c.pid != master})
+        return sorted(
+            {
+                c.pid
+                for c in psutil.net_connections("tcp")
+                if c.laddr
+                and c.laddr.port == self.http_port
+                and c.status == psutil.CONN_LISTEN
+                and c.pid is not None
+                and c.pid != master
+            }
+        )
 
     def reap_orphans(self, wait_s: float) -> int:
         """Workers still serving ``wait_s`` after their master died: counted (they are a defect), then killed."""
