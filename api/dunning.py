@@ -35,8 +35,12 @@ def get_policy() -> Response:
 
 
 @blueprint.put("/settings/dunning")
-@operation("Set the account's dunning policy (auto or review, quiet days, letter channel)", TAG,
-           body=DunningPolicyIn, response=DunningPolicyOut)
+@operation(
+    "Set the account's dunning policy (auto or review, quiet days, letter channel)",
+    TAG,
+    body=DunningPolicyIn,
+    response=DunningPolicyOut,
+)
 def put_policy() -> Response:
     idempotency_key()
     policy = DunningPolicyIn().load(json_body())
@@ -44,46 +48,80 @@ def put_policy() -> Response:
 
 
 @blueprint.get("/dunning/drafts")
-@operation("Drafts waiting for review, with a preview of each", TAG, query=OutboxQuery, response=DunningRemindersOut,
-           errors=GET_ERRORS, description="The same entries as the outbox with status draft.")
+@operation(
+    "Drafts waiting for review, with a preview of each",
+    TAG,
+    query=OutboxQuery,
+    response=DunningRemindersOut,
+    errors=GET_ERRORS,
+    description="The same entries as the outbox with status draft.",
+)
 def drafts() -> Response:
     query = load_query(OutboxQuery())
     return respond(DunningRemindersOut().dump({"items": dunning().listed(account_id(), "draft", query["limit"])}))
 
 
 @blueprint.get("/dunning/outbox")
-@operation("The outbox: every reminder planned, with its status", TAG, query=OutboxQuery, response=DunningRemindersOut,
-           errors=GET_ERRORS)
+@operation(
+    "The outbox: every reminder planned, with its status",
+    TAG,
+    query=OutboxQuery,
+    response=DunningRemindersOut,
+    errors=GET_ERRORS,
+)
 def outbox() -> Response:
     query = load_query(OutboxQuery())
-    return respond(DunningRemindersOut().dump({"items": dunning().listed(account_id(), query.get("status"), query["limit"])}))
+    return respond(
+        DunningRemindersOut().dump({"items": dunning().listed(account_id(), query.get("status"), query["limit"])})
+    )
 
 
 @blueprint.post("/dunning/drafts/<reminder_id>/approve")
-@operation("Approve a draft: it is sent (an email) or queued ready to post (a letter)", TAG, response=DunningReminderOut,
-           path=REMINDER_ID, errors=DECISION_ERRORS, idempotent=True,
-           description="Approving an approved draft again answers it as it is now.")
+@operation(
+    "Approve a draft: it is sent (an email) or queued ready to post (a letter)",
+    TAG,
+    response=DunningReminderOut,
+    path=REMINDER_ID,
+    errors=DECISION_ERRORS,
+    idempotent=True,
+    description="Approving an approved draft again answers it as it is now.",
+)
 def approve(reminder_id: str) -> Response:
     idempotency_key()
     return respond(DunningReminderOut().dump(dunning().decide(account_id(), reminder_id, approve=True)))
 
 
 @blueprint.post("/dunning/drafts/<reminder_id>/discard")
-@operation("Discard a draft: it is never sent", TAG, response=DunningReminderOut, path=REMINDER_ID, errors=DECISION_ERRORS,
-           idempotent=True, description="Discarding a discarded draft again answers it as it is now.")
+@operation(
+    "Discard a draft: it is never sent",
+    TAG,
+    response=DunningReminderOut,
+    path=REMINDER_ID,
+    errors=DECISION_ERRORS,
+    idempotent=True,
+    description="Discarding a discarded draft again answers it as it is now.",
+)
 def discard(reminder_id: str) -> Response:
     idempotency_key()
     return respond(DunningReminderOut().dump(dunning().decide(account_id(), reminder_id, approve=False)))
 
 
 @blueprint.get("/dunning/reminders/<reminder_id>/letter.pdf")
-@operation("The letter before action queued for the post (PDF)", TAG, path=REMINDER_ID, errors=GET_ERRORS,
-           content_type="application/pdf",
-           description="Record its posting with the record_reminder_sent command, giving its document_hash.")
+@operation(
+    "The letter before action queued for the post (PDF)",
+    TAG,
+    path=REMINDER_ID,
+    errors=GET_ERRORS,
+    content_type="application/pdf",
+    description="Record its posting with the record_reminder_sent command, giving its document_hash.",
+)
 def letter(reminder_id: str) -> Response:
     data = dunning().letter_pdf(account_id(), reminder_id)
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="letter-{reminder_id}.pdf"'})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="letter-{reminder_id}.pdf"'},
+    )
 
 
 def register(app: Flask, store: StoreConfig) -> None:

@@ -229,7 +229,8 @@ class Dispatcher:
         contract = self.app.get_contract(intent.account_id, intent.contract_id)
         numbers, stage = intent.invoice_numbers, intent.stage
         posted = intent.status == "ready_to_post" and all(
-            any(r["stage"] == stage for r in contract.invoices[n].reminders) for n in numbers)
+            any(r["stage"] == stage for r in contract.invoices[n].reminders) for n in numbers
+        )
         if not posted and still_due(contract, numbers, stage, max(day, intent.send_on)):
             return False
         status = "recorded" if posted else "stopped"

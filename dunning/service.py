@@ -96,8 +96,11 @@ class DunningService:
             return public(intent)  # already decided this way (approved ones may have moved on: sent, recorded ...)
         now = clock.now().isoformat(timespec="seconds")
         if not outbox.set_status(self.db(), account_id, intent_id, ("draft",), {"status": status, "updated_at": now}):
-            raise ReminderNotPending(f"reminder {intent_id} is {intent.status}, not a draft waiting for review",
-                                     reminder_id=intent_id, status=intent.status)
+            raise ReminderNotPending(
+                f"reminder {intent_id} is {intent.status}, not a draft waiting for review",
+                reminder_id=intent_id,
+                status=intent.status,
+            )
         return public(self.get(account_id, intent_id))
 
     def letter_pdf(self, account_id: str, intent_id: str) -> bytes:

@@ -31,8 +31,13 @@ class Keeper:
 
 @click.command()
 @click.option("--port", default=1025, show_default=True, help="Loopback port to listen on.")
-@click.option("--directory", default="mail", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where received messages are written.")
+@click.option(
+    "--directory",
+    default="mail",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where received messages are written.",
+)
 def mailsink(port: int, directory: Path) -> None:
     """A local SMTP server that writes every message it receives to a directory (for `ledger remind`)."""
     try:

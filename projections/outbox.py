@@ -199,8 +199,10 @@ def listed(db: Database, account_id: str, status: str | None, limit: int = LIST_
 def awaiting(db: Database, statuses: tuple[str, ...], after_id: str = "") -> list[Intent]:
     """One page (in id order, after ``after_id``) of the intents waiting in ``statuses``: drafts, letters to post."""
     marks = ",".join("?" * len(statuses))
-    rows = db.fetchall(f"SELECT {COLUMNS} FROM {OUTBOX} WHERE status IN ({marks}) AND id > ? ORDER BY id LIMIT ?",
-                       (*statuses, after_id, LIST_MAX))
+    rows = db.fetchall(
+        f"SELECT {COLUMNS} FROM {OUTBOX} WHERE status IN ({marks}) AND id > ? ORDER BY id LIMIT ?",
+        (*statuses, after_id, LIST_MAX),
+    )
     return [intent_of(row) for row in rows]
 
 

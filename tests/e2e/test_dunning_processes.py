@@ -30,9 +30,13 @@ def contracts(store: StoreConfig, titles: list[str]) -> tuple[LedgerApplication,
     ids = []
     for title in titles:
         cid = UUID(app.sign_contract(ACCOUNT, f"sign-{title}", **uk_terms(title)).contract_id)
-        app.execute(ACCOUNT, cid, "issue_invoice", {"number": f"{title}-1", "occurred_on": DUE.replace(month=2),
-                                                    "milestone_keys": ["advance"], "due_on": DUE},
-                    idempotency_key=f"issue-{title}")
+        app.execute(
+            ACCOUNT,
+            cid,
+            "issue_invoice",
+            {"number": f"{title}-1", "occurred_on": DUE.replace(month=2), "milestone_keys": ["advance"], "due_on": DUE},
+            idempotency_key=f"issue-{title}",
+        )
         ids.append(cid)
     runner = Runner(store, app=app)
     runner.catch_up()  # the dispatcher reads what is due from the read model
@@ -42,8 +46,14 @@ def contracts(store: StoreConfig, titles: list[str]) -> tuple[LedgerApplication,
 
 def remind(store: StoreConfig, server: MailServer, lease_s: float = 120, **env: str) -> subprocess.Popen[bytes]:
     """One pass of `ledger remind`; a short lease lets a restarted dispatcher take over a killed one's reminder."""
-    environ = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "LEDGER_SMTP_HOST": server.host,
-               "LEDGER_SMTP_PORT": str(server.port), "LEDGER_SMTP_FROM": SENDER, **env}
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "LEDGER_DATABASE_URL": store.url,
+        "LEDGER_SMTP_HOST": server.host,
+        "LEDGER_SMTP_PORT": str(server.port),
+        "LEDGER_SMTP_FROM": SENDER,
+        **env,
+    }
     argv = [str(LEDGER_BIN), "remind", "--once", "--today", DUE.isoformat(), "--lease-seconds", str(lease_s)]
     return subprocess.Popen(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -59,7 +69,8 @@ def reminders_sent(app: LedgerApplication, cid: UUID) -> list[dict[str, Any]]:
 
 
 def test_a_dispatcher_killed_between_send_and_record_is_reconciled_by_the_next_one_exactly_once(
-        store: StoreConfig, mail_server: MailServer, tmp_path: Path) -> None:
+    store: StoreConfig, mail_server: MailServer, tmp_path: Path
+) -> None:
     app, [cid] = contracts(store, ["KILL"])
     marker = tmp_path / "sent"
     first = remind(store, mail_server, lease_s=1, LEDGER_DUNNING_PAUSE_AFTER_SEND=str(marker))
@@ -81,7 +92,9 @@ def test_a_dispatcher_killed_between_send_and_record_is_reconciled_by_the_next_o
     app.close()
 
 
-def test_two_dispatchers_at_once_never_send_the_same_reminder_twice(store: StoreConfig, mail_server: MailServer) -> None:
+def test_two_dispatchers_at_once_never_send_the_same_reminder_twice(
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     titles = [f"PAIR{n}" for n in range(12)]
     app, ids = contracts(store, titles)
     first, second = remind(store, mail_server), remind(store, mail_server)
@@ -96,8 +109,11 @@ def test_two_dispatchers_at_once_never_send_the_same_reminder_twice(store: Store
 
 def test_the_local_mail_sink_of_ledger_dev_up_writes_each_message_it_receives_byte_for_byte(tmp_path: Path) -> None:
     port = free_port()
-    sink = subprocess.Popen([str(LEDGER_BIN), "dev", "mailsink", "--port", str(port), "--directory", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sink = subprocess.Popen(
+        [str(LEDGER_BIN), "dev", "mailsink", "--port", str(port), "--directory", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         data = b"Message-ID: <m1@example>\r\nSubject: hello\r\n\r\n.a line starting with a dot\r\n"
         deadline = time.monotonic() + WAIT_S

@@ -18,8 +18,11 @@ def clients(s: Story) -> tuple[FlaskClient, dict[str, str], dict[str, str]]:
     flask_app = create_app(DATABASE_URL=s.store.url, LEDGER_APPLICATION=s.app, RUN_PROJECTIONS=False)
     s.app.create_account("Supplier Ltd", s.account)
     s.app.create_account("Someone Else", OTHER)
-    return (flask_app.test_client(), {"Authorization": f"Bearer {s.app.create_api_key(s.account)}"},
-            {"Authorization": f"Bearer {s.app.create_api_key(OTHER)}"})
+    return (
+        flask_app.test_client(),
+        {"Authorization": f"Bearer {s.app.create_api_key(s.account)}"},
+        {"Authorization": f"Bearer {s.app.create_api_key(OTHER)}"},
+    )
 
 
 def post(client: FlaskClient, path: str, headers: dict[str, str], key: str = "k1") -> tuple[int, Any]:
@@ -28,15 +31,23 @@ def post(client: FlaskClient, path: str, headers: dict[str, str], key: str = "k1
 
 
 def test_the_policy_drafts_approval_outbox_and_letter_over_http_each_the_accounts_own(
-        store: StoreConfig, mail_server: MailServer) -> None:
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server, account="acct-dunning-api") as s:
         client, auth, other = clients(s)
         assert client.get("/v1/settings/dunning", headers=auth).get_json() == {
-            "mode": "auto", "holidays": [], "quiet_weekdays": [5, 6], "letter_channel": "post"}
+            "mode": "auto",
+            "holidays": [],
+            "quiet_weekdays": [5, 6],
+            "letter_channel": "post",
+        }
         bad = client.put("/v1/settings/dunning", json={"mode": "sometimes"}, headers={**auth, "Idempotency-Key": "p0"})
         assert bad.status_code == 422 and client.get("/v1/settings/dunning", headers=auth).get_json()["mode"] == "auto"
-        put = client.put("/v1/settings/dunning", json={"mode": "review", "holidays": ["2026-12-25"]},
-                         headers={**auth, "Idempotency-Key": "p1"})
+        put = client.put(
+            "/v1/settings/dunning",
+            json={"mode": "review", "holidays": ["2026-12-25"]},
+            headers={**auth, "Idempotency-Key": "p1"},
+        )
         assert put.status_code == 200 and put.get_json()["mode"] == "review"
         assert client.get("/v1/settings/dunning", headers=other).get_json()["mode"] == "auto"
         s.contract("HTTP")
@@ -62,7 +73,8 @@ def test_the_policy_drafts_approval_outbox_and_letter_over_http_each_the_account
 
 
 def test_a_queued_letter_is_served_as_pdf_to_its_account_only_and_send_failures_show_in_metrics(
-        store: StoreConfig, mail_server: MailServer) -> None:
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server, account="acct-dunning-letter") as s:
         client, auth, other = clients(s)
         s.contract("POST")
@@ -78,7 +90,10 @@ def test_a_queued_letter_is_served_as_pdf_to_its_account_only_and_send_failures_
         emails = [i for i in items if i["channel"] == "email"]
         # each email refused once, then no longer due when retried (the next stage had come): nothing recorded
         assert [(i["stage"], i["failures"], i["status"]) for i in emails] == [
-            ("friendly", 1, "stopped"), ("firm", 1, "stopped"), ("final_notice", 1, "stopped")]
+            ("friendly", 1, "stopped"),
+            ("firm", 1, "stopped"),
+            ("final_notice", 1, "stopped"),
+        ]
         assert s.reminders_sent(s.contract_ids[0]) == []
         metrics = client.get("/metrics").get_data(as_text=True)
         assert "ledger_dunning_send_failures_total 3.0" in metrics

@@ -20,15 +20,22 @@ def stages_received(server: MailServer) -> list[tuple[str, str]]:
 
 
 def test_a_payment_a_dispute_a_promise_and_a_claim_each_stop_the_reminders_after_them(
-        store: StoreConfig, mail_server: MailServer) -> None:
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server) as s:
         paid, disputed, promised, claimed = (s.contract(t) for t in ("PAID", "DISPUTE", "PROMISE", "CLAIM"))
         s.days(0, 14)
         pay(s, paid, day(15))
         s.run(disputed, "open_dispute", dispute_id="d1", occurred_on=day(15), reason="quality")
         s.run(promised, "record_promise", occurred_on=day(15), amount=money(100_000, "GBP"), promised_by=day(45))
-        s.run(claimed, "file_claim", occurred_on=day(15), court="Money Claims Online", claim_reference="K1",
-              amount_claimed=money(100_000, "GBP"))
+        s.run(
+            claimed,
+            "file_claim",
+            occurred_on=day(15),
+            court="Money Claims Online",
+            claim_reference="K1",
+            amount_claimed=money(100_000, "GBP"),
+        )
         s.days(15, 40)
         received = stages_received(mail_server)
         for title in ("PAID", "DISPUTE", "PROMISE", "CLAIM"):  # the due-date and +10 emails, nothing after day 15
@@ -52,7 +59,8 @@ def test_an_intent_queued_before_a_payment_is_stopped_not_sent(store: StoreConfi
 
 
 def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_draft_never(
-        store: StoreConfig, mail_server: MailServer) -> None:
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server, account="acct-review") as s:
         service = DunningService(store)
         service.set_policy(s.account, {"mode": "review"})
@@ -87,8 +95,9 @@ def test_review_mode_sends_nothing_until_a_draft_is_approved_and_a_discarded_dra
         assert {i.status for i in s.intents()} == {"recorded", "discarded", "stopped"}
 
 
-def test_a_weekend_or_a_holiday_moves_the_send_to_the_next_working_day(store: StoreConfig,
-                                                                         mail_server: MailServer) -> None:
+def test_a_weekend_or_a_holiday_moves_the_send_to_the_next_working_day(
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server, account="acct-quiet") as s:
         DunningService(store).set_policy(s.account, {"holidays": ["2026-03-13"]})  # +10 is Friday 13 March
         cid = s.contract("QUIET")
@@ -98,7 +107,8 @@ def test_a_weekend_or_a_holiday_moves_the_send_to_the_next_working_day(store: St
 
 
 def test_a_mail_server_down_or_refusing_records_nothing_and_is_retried_with_backoff(
-        store: StoreConfig, mail_server: MailServer) -> None:
+    store: StoreConfig, mail_server: MailServer
+) -> None:
     with story(store, mail_server, schedule=Schedule(lease_s=60, backoff_s=3600, backoff_max_s=4 * 3600)) as s:
         cid = s.contract("DOWN")
         mail_server.handler.refuse = True

@@ -21,12 +21,20 @@ TABLES = load_rate_tables()
 def late_invoice(kind: str = "business") -> Contract:
     """GBP 1,000.00 under the UK Act (statutory interest applies to a business client only), due 3 Mar 2026."""
     client = {"name": "Client", "email": "c@client.example", "kind": kind}
-    contract = signed(currency="GBP", jurisdiction="GB-ENG", late_payment={"kind": "statutory"}, client=client,
-                      total=money(300_000, "GBP"),
-                      milestones=[{"key": "advance", "title": "A", "amount": money(100_000, "GBP"), "due": "on_signing"},
-                                  {"key": "rest", "title": "B", "amount": money(200_000, "GBP"), "due": "on_acceptance"}])
-    contract.issue_invoice(number="I-1", occurred_on=date(2026, 2, 1), milestone_keys=["advance"],
-                           due_on=date(2026, 3, 3))
+    contract = signed(
+        currency="GBP",
+        jurisdiction="GB-ENG",
+        late_payment={"kind": "statutory"},
+        client=client,
+        total=money(300_000, "GBP"),
+        milestones=[
+            {"key": "advance", "title": "A", "amount": money(100_000, "GBP"), "due": "on_signing"},
+            {"key": "rest", "title": "B", "amount": money(200_000, "GBP"), "due": "on_acceptance"},
+        ],
+    )
+    contract.issue_invoice(
+        number="I-1", occurred_on=date(2026, 2, 1), milestone_keys=["advance"], due_on=date(2026, 3, 3)
+    )
     return contract
 
 
@@ -47,8 +55,9 @@ def test_an_individual_gets_its_own_final_notice_and_no_statutory_interest() -> 
 
 def test_a_day_beyond_the_rate_tables_sends_the_reminder_without_an_interest_figure() -> None:
     contract = signed(late_payment={"kind": "statutory"})  # EU-DE, EUR: a new reference rate every half-year
-    contract.issue_invoice(number="I-1", occurred_on=date(2026, 2, 1), milestone_keys=["advance"],
-                           due_on=date(2026, 3, 3))
+    contract.issue_invoice(
+        number="I-1", occurred_on=date(2026, 2, 1), milestone_keys=["advance"], due_on=date(2026, 3, 3)
+    )
     assert "interest EUR" in render(contract, "firm", ["I-1"], "2026-03-13", TABLES).text
     text = render(contract, "firm", ["I-1"], "2031-03-13", TABLES).text  # the tables stop before 2031
     assert "EUR 1,000.00 outstanding" in text and "interest" not in text.lower()
@@ -56,10 +65,12 @@ def test_a_day_beyond_the_rate_tables_sends_the_reminder_without_an_interest_fig
 
 def test_the_message_bytes_are_the_same_for_the_same_intent_with_crlf_and_the_derived_message_id() -> None:
     rendered = render(late_invoice(), "friendly", ["I-1"], "2026-03-03", TABLES)
-    once = message_bytes(rendered, intent_id="abc", sender="b@s.example", recipient="c@c.example", day="2026-03-03",
-                         domain="s.example")
-    again = message_bytes(rendered, intent_id="abc", sender="b@s.example", recipient="c@c.example", day="2026-03-03",
-                          domain="s.example")
+    once = message_bytes(
+        rendered, intent_id="abc", sender="b@s.example", recipient="c@c.example", day="2026-03-03", domain="s.example"
+    )
+    again = message_bytes(
+        rendered, intent_id="abc", sender="b@s.example", recipient="c@c.example", day="2026-03-03", domain="s.example"
+    )
     assert once == again and b"\r\n" in once and b"\n" not in once.replace(b"\r\n", b"")
     parsed = email.message_from_bytes(once, policy=email.policy.default)
     assert parsed["Message-ID"] == "<dunning.abc@s.example>" and parsed["Date"].datetime.day == 3
@@ -69,15 +80,24 @@ def test_quiet_days_move_a_send_to_the_next_working_day_and_a_bad_policy_is_refu
     policy = Policy.of({"holidays": ["2026-04-06"]})  # Easter Monday
     assert policy.send_day("2026-04-03") == "2026-04-03"  # a Friday
     assert policy.send_day("2026-04-04") == "2026-04-07"  # Saturday -> past Sunday and the holiday
-    for bad in ({"mode": "sometimes"}, {"letter_channel": "pigeon"}, {"holidays": ["03/04/2026"]},
-                {"quiet_weekdays": [7]}, {"quiet_weekdays": [0, 1, 2, 3, 4, 5]}):
+    for bad in (
+        {"mode": "sometimes"},
+        {"letter_channel": "pigeon"},
+        {"holidays": ["03/04/2026"]},
+        {"quiet_weekdays": [7]},
+        {"quiet_weekdays": [0, 1, 2, 3, 4, 5]},
+    ):
         with pytest.raises(ValidationError):
             Policy.of(bad)
 
 
 def test_smtp_settings_come_from_the_environment_and_options_override_them() -> None:
-    environ = {"LEDGER_SMTP_HOST": "mail.example", "LEDGER_SMTP_PORT": "587", "LEDGER_SMTP_SECURITY": "starttls",
-               "LEDGER_SMTP_FROM": "billing@supplier.example"}
+    environ = {
+        "LEDGER_SMTP_HOST": "mail.example",
+        "LEDGER_SMTP_PORT": "587",
+        "LEDGER_SMTP_SECURITY": "starttls",
+        "LEDGER_SMTP_FROM": "billing@supplier.example",
+    }
     smtp = SmtpSettings.from_environ(environ, port=2525)
     assert (smtp.host, smtp.port, smtp.security, smtp.domain) == ("mail.example", 2525, "starttls", "supplier.example")
     with pytest.raises(ConfigurationError):
