@@ -19,13 +19,25 @@ def stages_received(server: MailServer) -> list[tuple[str, str]]:
     return [(subject.split(": invoice ")[1].split()[0], subject.split(":")[0]) for subject in subjects]
 
 
-def test_a_payment_a_dispute_a_promise_and_a_claim_each_stop_the_reminders_after_them(
+def test_a_payment_a_void_a_credit_to_zero_a_dispute_a_promise_a_claim_and_a_closure_each_stop_the_reminders(
     store: StoreConfig, mail_server: MailServer
 ) -> None:
     with story(store, mail_server) as s:
-        paid, disputed, promised, claimed = (s.contract(t) for t in ("PAID", "DISPUTE", "PROMISE", "CLAIM"))
+        titles = ("PAID", "DISPUTE", "PROMISE", "CLAIM", "VOID", "CREDIT", "CLOSED")
+        paid, disputed, promised, claimed, voided, credited, closed = (s.contract(t) for t in titles)
         s.days(0, 14)
         pay(s, paid, day(15))
+        s.run(voided, "void_invoice", number="VOID-1", occurred_on=day(15), reason="issued in error")
+        s.run(
+            credited,
+            "issue_credit_note",
+            number="CREDIT-1",
+            occurred_on=day(15),
+            amount=money(100_000, "GBP"),
+            reason="goodwill",
+        )
+        pay(s, closed, day(15))  # a contract closes only with nothing outstanding
+        s.run(closed, "close_contract", occurred_on=day(16), reason="settled")
         s.run(disputed, "open_dispute", dispute_id="d1", occurred_on=day(15), reason="quality")
         s.run(promised, "record_promise", occurred_on=day(15), amount=money(100_000, "GBP"), promised_by=day(45))
         s.run(
@@ -38,10 +50,10 @@ def test_a_payment_a_dispute_a_promise_and_a_claim_each_stop_the_reminders_after
         )
         s.days(15, 40)
         received = stages_received(mail_server)
-        for title in ("PAID", "DISPUTE", "PROMISE", "CLAIM"):  # the due-date and +10 emails, nothing after day 15
+        for title in titles:  # the due-date and +10 emails, nothing after day 15
             assert [subject for number, subject in received if number == f"{title}-1"] == ["Reminder", "Overdue"]
         assert s.intents("ready_to_post") == [] and s.intents("queued") == []
-        for cid in (paid, disputed, promised, claimed):
+        for cid in (paid, disputed, promised, claimed, voided, credited, closed):
             assert [r["stage"] for r in s.reminders_sent(cid)] == ["friendly", "firm"]
 
 
