@@ -26,15 +26,15 @@ sum per invoice is rounded half-up to the minor unit once, at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledger import dates
 from ledger.money import format_minor
 from ledger.rates import RateRow, RateTables
-from ledger.us_rules import freelance_rule_for, us_rule_for
 from ledger.state import InvoiceState
+from ledger.us_rules import UsRule, freelance_rule_for, us_rule_for
 
 DAYS_PER_YEAR = Decimal(365)
 UK_COMPENSATION_BANDS = ((100_000, 4_000), (1_000_000, 7_000))  # pence: under £1,000 -> £40; under £10,000 -> £70
@@ -115,21 +115,25 @@ def us_regime(late_payment: dict[str, Any], client_kind: str, jurisdiction: str,
     rule = us_rule_for(jurisdiction)
     freelance = freelance_rule_for(rule, supplier_kind=engagement.supplier_kind, currency=engagement.currency,
                                    total=engagement.total, signed_on=engagement.signed_on)
-    damages = {} if freelance is None else {
-        "damages_multiple": freelance.damages_multiple, "compensation_label": "Double damages",
-        "damages_citation": f"{freelance.name}: double damages",
-    }
-    extra = "" if freelance is None else " " + BASIS["us_freelance"].format(citation=freelance.citation)
+    regime = us_interest(late_payment, client_kind, rule)
+    if freelance is None:
+        return regime
+    return replace(regime, basis=regime.basis + " " + BASIS["us_freelance"].format(citation=freelance.citation),
+                   damages_multiple=freelance.damages_multiple, compensation_label="Double damages",
+                   damages_citation=f"{freelance.name}: double damages")
+
+
+def us_interest(late_payment: dict[str, Any], client_kind: str, rule: UsRule) -> Regime:
     if late_payment.get("kind") == "contractual":
         rate = Decimal(late_payment["annual_rate_percent"])
-        return Regime("contractual", BASIS["contractual"].format(rate=rate) + extra, rate, **damages)
+        return Regime("contractual", BASIS["contractual"].format(rate=rate), rate)
     consumer = client_kind != "business" and rule.consumer_rate_percent is not None
-    rate = rule.consumer_rate_percent if consumer else rule.annual_rate_percent
-    if rate is None:
-        return Regime("no_statutory_engine", BASIS["us_no_rate"].format(jurisdiction=jurisdiction) + extra, **damages)
+    statutory = rule.consumer_rate_percent if consumer else rule.annual_rate_percent
+    if statutory is None:
+        return Regime("no_statutory_engine", BASIS["us_no_rate"].format(jurisdiction=rule.jurisdiction))
     citation = rule.consumer_citation if consumer else rule.citation
-    return Regime("us_statutory", BASIS["us_statutory"].format(citation=citation, rate=rate) + extra, rate,
-                  rate_source=citation, **damages)
+    return Regime("us_statutory", BASIS["us_statutory"].format(citation=citation, rate=statutory), statutory,
+                  rate_source=citation)
 
 
 @dataclass(frozen=True)
