@@ -42,35 +42,43 @@ class UsRule:
 NY_FIFA = FreelanceRule(
     name="Freelance Isn't Free Act",
     citation="New York State Freelance Isn't Free Act (General Business Law Article 44-A, in force 2024-08-28) and, "
-             "in New York City, Local Law 140 of 2016 (Administrative Code section 20-927 et seq.)",
+    "in New York City, Local Law 140 of 2016 (Administrative Code section 20-927 et seq.)",
     effective_from="2024-08-28",
     threshold_minor=80_000,
     default_due_days=30,
     damages_multiple=2,
-    sources=("https://www.nysenate.gov/legislation/laws/GBS/A44-A",
-             "https://www.nyc.gov/site/dca/about/freelance-isnt-free-act.page"),
+    sources=(
+        "https://www.nysenate.gov/legislation/laws/GBS/A44-A",
+        "https://www.nyc.gov/site/dca/about/freelance-isnt-free-act.page",
+    ),
 )
 
 US_RULES: dict[str, UsRule] = {
     "US-NY": UsRule(
-        jurisdiction="US-NY", state="New York",
-        annual_rate_percent=Decimal(9), consumer_rate_percent=Decimal(2),
+        jurisdiction="US-NY",
+        state="New York",
+        annual_rate_percent=Decimal(9),
+        consumer_rate_percent=Decimal(2),
         citation="N.Y. CPLR 5001 (interest from the date of breach on a contract claim) and CPLR 5004 (9% a year)",
         consumer_citation="N.Y. CPLR 5004 as amended in 2022 (2% a year in an action on a consumer debt against a "
-                          "natural person)",
-        sources=("https://www.nysenate.gov/legislation/laws/CVP/5001",
-                 "https://www.nysenate.gov/legislation/laws/CVP/5004"),
+        "natural person)",
+        sources=(
+            "https://www.nysenate.gov/legislation/laws/CVP/5001",
+            "https://www.nysenate.gov/legislation/laws/CVP/5004",
+        ),
         freelance=(NY_FIFA,),
     ),
     "US-CA": UsRule(
-        jurisdiction="US-CA", state="California",
-        annual_rate_percent=Decimal(10), consumer_rate_percent=None,
+        jurisdiction="US-CA",
+        state="California",
+        annual_rate_percent=Decimal(10),
+        consumer_rate_percent=None,
         citation="California Civil Code section 3289(b) (10% a year after a breach of a contract that stipulates no "
-                 "rate)",
+        "rate)",
         consumer_citation="",
         sources=("https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=3289",),
         demand_before_filing="California small claims (form SC-100) asks whether the claimant demanded payment "
-                             "before filing: this letter is that demand.",
+        "before filing: this letter is that demand.",
     ),
 }
 
@@ -80,17 +88,28 @@ def us_rule_for(jurisdiction: str) -> UsRule:
     known = US_RULES.get(jurisdiction)
     if known is not None:
         return known
-    return UsRule(jurisdiction=jurisdiction, state=jurisdiction, annual_rate_percent=None, consumer_rate_percent=None,
-                  citation=f"no statutory rate known to this ledger for {jurisdiction}", consumer_citation="",
-                  sources=())
+    return UsRule(
+        jurisdiction=jurisdiction,
+        state=jurisdiction,
+        annual_rate_percent=None,
+        consumer_rate_percent=None,
+        citation=f"no statutory rate known to this ledger for {jurisdiction}",
+        consumer_citation="",
+        sources=(),
+    )
 
 
-def freelance_rule_for(rule: UsRule, *, supplier_kind: str, currency: str, total: int,
-                       signed_on: str) -> FreelanceRule | None:
+def freelance_rule_for(
+    rule: UsRule, *, supplier_kind: str, currency: str, total: int, signed_on: str
+) -> FreelanceRule | None:
     """The freelance statute that protects this contract: an individual supplier paid in USD, at or over the
     statute's threshold, signed on or after it came into force."""
     for found in rule.freelance:
-        if supplier_kind == "individual" and currency == "USD" and total >= found.threshold_minor \
-                and signed_on >= found.effective_from:
+        if (
+            supplier_kind == "individual"
+            and currency == "USD"
+            and total >= found.threshold_minor
+            and signed_on >= found.effective_from
+        ):
             return found
     return None

@@ -47,32 +47,59 @@ def warn_about_rates(rates_dir: str | None) -> None:
 
 
 @rates.command("status")
-@click.option("--rates-dir", envvar=RATES_ENV, default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Rates directory (default: $LEDGER_RATES_DIR, else the packaged tables).")
+@click.option(
+    "--rates-dir",
+    envvar=RATES_ENV,
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Rates directory (default: $LEDGER_RATES_DIR, else the packaged tables).",
+)
 def status_command(rates_dir: Path | None) -> None:
     """Each table's verified-through date and the days left until claims become provisional."""
     try:
         tables = load_rate_tables(rates_dir)
     except LedgerError as error:
         fail(error)
-    rows = [[s.name, s.series_verified_through, s.exact_through, str(s.days_left)]
-            for s in table_status(tables, clock.now().date().isoformat())]
+    rows = [
+        [s.name, s.series_verified_through, s.exact_through, str(s.days_left)]
+        for s in table_status(tables, clock.now().date().isoformat())
+    ]
     click.echo(table(["table", "series verified through", "exact through", "days left"], rows, right={3}))
     warn_about_rates(str(rates_dir) if rates_dir else None)
 
 
 @rates.command("update")
-@click.option("--rates-dir", envvar=RATES_ENV, required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write (default: $LEDGER_RATES_DIR); starts from its tables, else the packaged ones.")
-@click.option("--series", type=click.Choice([*SERIES_CHOICES, "all"]), default="all", show_default=True,
-              help="Which series to update.")
-@click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Use a file saved from the source's CSV export instead of downloading (needs one --series).")
-@click.option("--retrieved-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None,
-              help="When the file was downloaded, UTC (default: now; with --from-file, the file's modification time).")
+@click.option(
+    "--rates-dir",
+    envvar=RATES_ENV,
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write (default: $LEDGER_RATES_DIR); starts from its tables, else the packaged ones.",
+)
+@click.option(
+    "--series",
+    type=click.Choice([*SERIES_CHOICES, "all"]),
+    default="all",
+    show_default=True,
+    help="Which series to update.",
+)
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use a file saved from the source's CSV export instead of downloading (needs one --series).",
+)
+@click.option(
+    "--retrieved-at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    default=None,
+    help="When the file was downloaded, UTC (default: now; with --from-file, the file's modification time).",
+)
 @click.option("--accept-revision", is_flag=True, help="Replace held past rows the source now gives differently.")
-def update_command(rates_dir: Path, series: str, from_file: Path | None, retrieved_at: datetime | None,
-                   accept_revision: bool) -> None:
+def update_command(
+    rates_dir: Path, series: str, from_file: Path | None, retrieved_at: datetime | None, accept_revision: bool
+) -> None:
     """Download (or read) the official series, check them against the held rows, write the rates directory."""
     if from_file is not None and series == "all":
         fail("--from-file holds one series: name it with --series uk_bank_rate or --series ecb_mro")
@@ -85,8 +112,10 @@ def update_command(rates_dir: Path, series: str, from_file: Path | None, retriev
             outcome = apply_update(texts, update, accept_revision=accept_revision)
             texts = outcome.texts
             added = ", ".join(line.split(",")[0] + " " + line.split(",")[1] + "%" for line in outcome.added)
-            reports.append(f"{name}: {len(outcome.added)} change(s) added{' (' + added + ')' if added else ''}; "
-                           f"verified through {outcome.verified_through}")
+            reports.append(
+                f"{name}: {len(outcome.added)} change(s) added{' (' + added + ')' if added else ''}; "
+                f"verified through {outcome.verified_through}"
+            )
     except LedgerError as error:
         fail(error)
     write_directory(rates_dir, texts)
@@ -122,8 +151,10 @@ def download(url: str) -> str:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
             data = response.read(SOURCE_BYTES_MAX + 1)
     except (urllib.error.URLError, OSError) as error:
-        raise RateSourceInvalid(f"could not download {url} ({error}); on a machine without network, save the CSV "
-                                f"export elsewhere and pass it with --from-file") from error
+        raise RateSourceInvalid(
+            f"could not download {url} ({error}); on a machine without network, save the CSV "
+            f"export elsewhere and pass it with --from-file"
+        ) from error
     if len(data) > SOURCE_BYTES_MAX:
         raise RateSourceInvalid(f"{url} answered more than {SOURCE_BYTES_MAX} bytes")
     return data.decode("utf-8-sig")

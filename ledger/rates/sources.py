@@ -21,8 +21,10 @@ from ledger.errors import RateSourceInvalid
 
 BOE_SERIES_CODE = "IUDBEDR"
 ECB_SERIES_KEY = "FM.D.U2.EUR.4F.KR.MRR_FR.LEV"
-BOE_URL = ("https://www.bankofengland.co.uk/boeapps/database/_iadb-fromshowcolumns.asp?csv.x=yes&Datefrom=01/Jan/2009"
-           "&Dateto=now&SeriesCodes=IUDBEDR&CSVF=TN&UsingCodes=Y&VPD=Y&VFD=N")
+BOE_URL = (
+    "https://www.bankofengland.co.uk/boeapps/database/_iadb-fromshowcolumns.asp?csv.x=yes&Datefrom=01/Jan/2009"
+    "&Dateto=now&SeriesCodes=IUDBEDR&CSVF=TN&UsingCodes=Y&VPD=Y&VFD=N"
+)
 ECB_URL = "https://data-api.ecb.europa.eu/service/data/FM/D.U2.EUR.4F.KR.MRR_FR.LEV?format=csvdata"
 PLAUSIBLE = (Decimal(-2), Decimal(25))  # percent a year: anything outside is a misread file, not a policy rate
 MAX_GAP_DAYS = 7  # between two business days of a daily series (a long holiday weekend is 4 or 5)
@@ -62,8 +64,9 @@ def parse_source(source: SeriesSource, text: str, name: str) -> list[Observation
 def parse_boe(text: str, name: str) -> list[Observation]:
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or [c.strip().upper() for c in rows[0]] != ["DATE", BOE_SERIES_CODE]:
-        raise RateSourceInvalid(f"{name}: not a Bank of England {BOE_SERIES_CODE} CSV export (the header must be "
-                                f"DATE,{BOE_SERIES_CODE})")
+        raise RateSourceInvalid(
+            f"{name}: not a Bank of England {BOE_SERIES_CODE} CSV export (the header must be DATE,{BOE_SERIES_CODE})"
+        )
     found = []
     for line, row in enumerate(rows[1:], start=2):
         if not row or not "".join(row).strip():
@@ -73,7 +76,9 @@ def parse_boe(text: str, name: str) -> list[Observation]:
         try:
             day = datetime.strptime(row[0].strip(), "%d %b %Y").date().isoformat()
         except ValueError:
-            raise RateSourceInvalid(f"{name} line {line}: {row[0]!r} is not a date like 18 Dec 2025", line=line) from None
+            raise RateSourceInvalid(
+                f"{name} line {line}: {row[0]!r} is not a date like 18 Dec 2025", line=line
+            ) from None
         found.append(Observation(day, number(row[1], name, line), line))
     return found
 
@@ -109,8 +114,13 @@ def number(text: str, name: str, line: int) -> Decimal:
 def check_observations(found: list[Observation], name: str, *, daily: bool) -> None:
     for before, after in pairwise(found):
         if after.day <= before.day:
-            raise RateSourceInvalid(f"{name} line {after.line}: {after.day} does not come after {before.day} "
-                                    f"(dates must ascend)", line=after.line)
+            raise RateSourceInvalid(
+                f"{name} line {after.line}: {after.day} does not come after {before.day} (dates must ascend)",
+                line=after.line,
+            )
         if daily and dates.days_between(before.day, after.day) > MAX_GAP_DAYS:
-            raise RateSourceInvalid(f"{name} line {after.line}: no rate between {before.day} and {after.day} "
-                                    f"(more than {MAX_GAP_DAYS} days: a gap in a daily series)", line=after.line)
+            raise RateSourceInvalid(
+                f"{name} line {after.line}: no rate between {before.day} and {after.day} "
+                f"(more than {MAX_GAP_DAYS} days: a gap in a daily series)",
+                line=after.line,
+            )

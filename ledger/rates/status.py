@@ -20,18 +20,25 @@ class TableStatus:
 
     def warning(self) -> str | None:
         if self.days_left < 0:
-            return (f"{self.name} is verified through {self.exact_through}: claims needing a later rate carry the last "
-                    f"verified rate forward and are labelled provisional (run `ledger rates update`)")
+            return (
+                f"{self.name} is verified through {self.exact_through}: claims needing a later rate carry the last "
+                f"verified rate forward and are labelled provisional (run `ledger rates update`)"
+            )
         if self.days_left <= WARN_DAYS:
-            return (f"{self.name} is verified through {self.exact_through} ({self.days_left} days left): run "
-                    f"`ledger rates update` before then")
+            return (
+                f"{self.name} is verified through {self.exact_through} ({self.days_left} days left): run "
+                f"`ledger rates update` before then"
+            )
         return None
 
 
 def table_status(tables: RateTables, today: str) -> list[TableStatus]:
-    return [TableStatus(key, table.name, table.verified_through, table.exact_through,
-                        dates.days_between(today, table.exact_through))
-            for key, table in (("uk", tables.uk), ("eu", tables.eu))]
+    return [
+        TableStatus(
+            key, table.name, table.verified_through, table.exact_through, dates.days_between(today, table.exact_through)
+        )
+        for key, table in (("uk", tables.uk), ("eu", tables.eu))
+    ]
 
 
 def rate_warnings(tables: RateTables, today: str) -> list[str]:

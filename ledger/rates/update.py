@@ -64,12 +64,19 @@ def apply_update(texts: dict[str, str], update: Update, *, accept_revision: bool
     current = tables_from_texts(texts)
     held_through = (current.uk if update.series == UK_SERIES else current.eu).verified_through
     if update.observations[0].day > held_through:
-        raise RateSourceInvalid(f"the file starts on {update.observations[0].day}, after {update.series} is verified "
-                                f"through {held_through}: changes in between could be missed", series=update.series)
+        raise RateSourceInvalid(
+            f"the file starts on {update.observations[0].day}, after {update.series} is verified "
+            f"through {held_through}: changes in between could be missed",
+            series=update.series,
+        )
     revisions = disagreements(held, update.observations, changes_file, held_through)
     if revisions and not accept_revision:
-        raise RateRevision(f"{update.series}: the file changes past rows: {'; '.join(revisions)} (pass "
-                           f"--accept-revision to replace them)", series=update.series, rows=revisions)
+        raise RateRevision(
+            f"{update.series}: the file changes past rows: {'; '.join(revisions)} (pass "
+            f"--accept-revision to replace them)",
+            series=update.series,
+            rows=revisions,
+        )
     new_through = max(update.verified_through, held_through)
     rows, added = merged_rows(held, update, held_through, rebuild=bool(revisions))
     out = dict(texts)
@@ -129,7 +136,9 @@ def merged_rows(held: list[Held], update: Update, through: str, *, rebuild: bool
             continue
         level = point.percent
         existing = kept.get((point.day, point.percent))
-        line = existing or csv_line([point.day, f"{point.percent}", f"{update.source} (retrieved {update.retrieved_at})"])
+        line = existing or csv_line(
+            [point.day, f"{point.percent}", f"{update.source} (retrieved {update.retrieved_at})"]
+        )
         rows.append(line)
         if existing is None:
             added.append(line)

@@ -30,15 +30,27 @@ def uk_store(tmp_path: Path) -> tuple[str, str]:
         app.create_account("Ada Byte Studio", account_id=ACCOUNT)
         with at(datetime(2026, 12, 1, 17, tzinfo=UTC)):
             contract_id = app.sign_contract(
-                ACCOUNT, "sign", occurred_on=date(2026, 12, 1), title="Brand refresh",
+                ACCOUNT,
+                "sign",
+                occurred_on=date(2026, 12, 1),
+                title="Brand refresh",
                 supplier={"name": "Ada Byte Studio Ltd", "email": "a@adabyte.example"},
                 client={"name": "Northwind Trading Ltd", "email": "f@northwind.example"},
-                currency="GBP", total=money, jurisdiction="GB-ENG", payment_terms_days=14,
+                currency="GBP",
+                total=money,
+                jurisdiction="GB-ENG",
+                payment_terms_days=14,
                 milestones=[{"key": "all", "title": "All work", "amount": money, "due": "on_signing"}],
-                late_payment={"kind": "statutory"}).contract_id
+                late_payment={"kind": "statutory"},
+            ).contract_id
         with at(datetime(2026, 12, 19, 17, tzinfo=UTC)):
-            app.execute(ACCOUNT, contract_id, "issue_invoice",
-                        {"occurred_on": date(2026, 12, 19), "milestone_keys": ["all"]}, idempotency_key="inv")
+            app.execute(
+                ACCOUNT,
+                contract_id,
+                "issue_invoice",
+                {"occurred_on": date(2026, 12, 19), "milestone_keys": ["all"]},
+                idempotency_key="inv",
+            )
     finally:
         app.close()
     return url, str(contract_id)

@@ -28,15 +28,27 @@ def us_app(tmp_path: Path, jurisdiction: str, supplier_kind: str) -> tuple[Ledge
     app = LedgerApplication(StoreConfig(f"sqlite:///{tmp_path}/ledger.db"), create_tables=True)
     with clock.fixed_clock(lambda: datetime(2026, 3, 2, 17, tzinfo=UTC)):
         contract_id = app.sign_contract(
-            ACCOUNT, "sign", occurred_on=date(2026, 3, 2), title="Illustrations",
+            ACCOUNT,
+            "sign",
+            occurred_on=date(2026, 3, 2),
+            title="Illustrations",
             supplier={"name": "Sam Rivera", "email": "sam@example.com", "kind": supplier_kind},
-            client={"name": "Client Inc", "email": "ap@client.example"}, currency="USD", total=dollars(200_000),
-            jurisdiction=jurisdiction, payment_terms_days=14,
+            client={"name": "Client Inc", "email": "ap@client.example"},
+            currency="USD",
+            total=dollars(200_000),
+            jurisdiction=jurisdiction,
+            payment_terms_days=14,
             milestones=[{"key": "all", "title": "All", "amount": dollars(200_000), "due": "on_signing"}],
-            late_payment={"kind": "statutory"}).contract_id
+            late_payment={"kind": "statutory"},
+        ).contract_id
     with clock.fixed_clock(lambda: datetime(2026, 3, 17, 17, tzinfo=UTC)):
-        app.execute(ACCOUNT, contract_id, "issue_invoice", {"occurred_on": date(2026, 3, 17), "milestone_keys": ["all"]},
-                    idempotency_key="inv")
+        app.execute(
+            ACCOUNT,
+            contract_id,
+            "issue_invoice",
+            {"occurred_on": date(2026, 3, 17), "milestone_keys": ["all"]},
+            idempotency_key="inv",
+        )
     return app, str(contract_id)
 
 

@@ -48,8 +48,22 @@ def claim_json(env: dict[str, str], contract_id: str, *extra: str) -> dict[str, 
 
 
 def update_uk(rates: Path, *extra: str, sample: Path = BOE_SAMPLE) -> Result:
-    return run(["rates", "update", "--series", "uk_bank_rate", "--from-file", str(sample), "--rates-dir", str(rates),
-                "--retrieved-at", "2027-01-05T08:30:00", *extra], {})
+    return run(
+        [
+            "rates",
+            "update",
+            "--series",
+            "uk_bank_rate",
+            "--from-file",
+            str(sample),
+            "--rates-dir",
+            str(rates),
+            "--retrieved-at",
+            "2027-01-05T08:30:00",
+            *extra,
+        ],
+        {},
+    )
 
 
 def test_a_uk_claim_past_verified_through_is_provisional_everywhere_strict_refuses_and_an_update_makes_it_exact(
@@ -60,8 +74,12 @@ def test_a_uk_claim_past_verified_through_is_provisional_everywhere_strict_refus
     # Carried forward: Bank Rate on 2026-06-30 = 3.75, + 8 = 11.75 %; 2027-01-03..05 = 3 days:
     # 100000 * 11.75 / 100 * 3 / 365 = 3,525,000 / 36,500 = 96.57... -> 97 pence; fixed sum GBP 70 (GBP 1,000.00).
     claim = claim_json(env, contract_id)
-    assert (claim["as_of"], claim["interest"], claim["compensation"], claim["total"]) == ("2027-01-05", 97, 7_000,
-                                                                                        107_097)
+    assert (claim["as_of"], claim["interest"], claim["compensation"], claim["total"]) == (
+        "2027-01-05",
+        97,
+        7_000,
+        107_097,
+    )
     assert claim["provisional"] is True and claim["provisional_notes"] == [NOTE]
     assert claim["invoices"][0]["periods"][0]["provisional"] == NOTE
 
@@ -105,8 +123,10 @@ def test_a_uk_claim_past_verified_through_is_provisional_everywhere_strict_refus
     assert run(["evidence", "verify", str(provisional_zip), "--rates-dir", str(rates)], {}).exit_code == 0
     refused = run(["evidence", "verify", str(exact_zip)], {})
     assert refused.exit_code == 1
-    assert refused.output.startswith("FAILED: rates/verified_through.csv: uk_bank_rate is verified through 2027-01-04 "
-                                     "in the bundle, but only through 2026-06-30 in the verifier's tables (packaged)")
+    assert refused.output.startswith(
+        "FAILED: rates/verified_through.csv: uk_bank_rate is verified through 2027-01-04 "
+        "in the bundle, but only through 2026-06-30 in the verifier's tables (packaged)"
+    )
 
 
 def test_an_update_keeps_every_held_row_and_derives_the_half_years_from_the_change_list(tmp_path: Path) -> None:
@@ -128,8 +148,21 @@ def test_an_update_keeps_every_held_row_and_derives_the_half_years_from_the_chan
 
 def test_an_ecb_update_makes_the_2027_first_half_exact_at_the_rate_in_force_on_1_january(tmp_path: Path) -> None:
     rates = tmp_path / "rates"
-    result = run(["rates", "update", "--series", "ecb_mro", "--from-file", str(ECB_SAMPLE), "--rates-dir", str(rates),
-                  "--retrieved-at", "2027-01-05T08:30:00"], {})
+    result = run(
+        [
+            "rates",
+            "update",
+            "--series",
+            "ecb_mro",
+            "--from-file",
+            str(ECB_SAMPLE),
+            "--rates-dir",
+            str(rates),
+            "--retrieved-at",
+            "2027-01-05T08:30:00",
+        ],
+        {},
+    )
     assert result.exit_code == 0, result.output
     assert "ecb_mro: 0 change(s) added; verified through 2027-01-05" in result.output
     assert (rates / "eu_late_payment_reference.csv").read_text().endswith("2027-01-01,2027-06-30,2.40,10.40\n")
@@ -142,8 +175,10 @@ def test_a_changed_past_rate_row_is_refused_and_named_and_nothing_is_written(tmp
     rates = tmp_path / "rates"
     refused = update_uk(rates, sample=revised)
     assert refused.exit_code == 1
-    assert ("error [rate_revision]: uk_bank_rate: the file changes past rows: uk_bank_rate_changes.csv line 27 "
-            "(3.75% from 2025-12-18): the file has 3.50% on 2026-06-01") in refused.output
+    assert (
+        "error [rate_revision]: uk_bank_rate: the file changes past rows: uk_bank_rate_changes.csv line 27 "
+        "(3.75% from 2025-12-18): the file has 3.50% on 2026-06-01"
+    ) in refused.output
     assert not rates.exists()
     rates.mkdir()
     (rates / "keep.txt").write_text("x")

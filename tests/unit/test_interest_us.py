@@ -18,22 +18,38 @@ from ledger.us_rules import us_rule_for
 TABLES = load_rate_tables()
 
 
-def us_contract(jurisdiction: str, total: int, *, supplier_kind: str = "business", client_kind: str = "business",
-                signed_on: date = date(2026, 1, 2), late_payment: dict[str, Any] | None = None) -> Contract:
+def us_contract(
+    jurisdiction: str,
+    total: int,
+    *,
+    supplier_kind: str = "business",
+    client_kind: str = "business",
+    signed_on: date = date(2026, 1, 2),
+    late_payment: dict[str, Any] | None = None,
+) -> Contract:
     money = {"amount": total, "currency": "USD"}
     return Contract.sign(
-        contract_id=uuid4(), account_id="acct", occurred_on=signed_on, title="Design work",
+        contract_id=uuid4(),
+        account_id="acct",
+        occurred_on=signed_on,
+        title="Design work",
         supplier={"name": "Sam Rivera", "email": "sam@example.com", "kind": supplier_kind},
         client={"name": "Client Inc", "email": "ap@example.com", "kind": client_kind},
-        currency="USD", total=money, jurisdiction=jurisdiction,
+        currency="USD",
+        total=money,
+        jurisdiction=jurisdiction,
         milestones=[{"key": "m", "title": "M", "amount": money, "due": "on_signing"}],
         late_payment=late_payment or {"kind": "statutory"},
     )
 
 
 def invoice(c: Contract, number: str, amount: int, due_on: date) -> None:
-    c.issue_invoice(number=number, occurred_on=date(2026, 1, 2), due_on=due_on,
-                    lines=[{"description": "Work", "amount": {"amount": amount, "currency": "USD"}}])
+    c.issue_invoice(
+        number=number,
+        occurred_on=date(2026, 1, 2),
+        due_on=due_on,
+        lines=[{"description": "Work", "amount": {"amount": amount, "currency": "USD"}}],
+    )
 
 
 def test_new_york_charges_9_percent_simple_on_a_contract_debt_citing_cplr_5004() -> None:
@@ -44,7 +60,8 @@ def test_new_york_charges_9_percent_simple_on_a_contract_debt_citing_cplr_5004()
     # 500000 cents * 9 / 100 * 90 / 365 = 405,000,000 / 36,500 = 11095.89... -> 11096 cents (USD 110.96)
     (figure,) = claim.invoices
     assert [(p.start, p.end, p.days, p.rate_percent) for p in figure.periods] == [
-        ("2026-04-01", "2026-06-29", 90, Decimal(9))]
+        ("2026-04-01", "2026-06-29", 90, Decimal(9))
+    ]
     assert (claim.principal, claim.interest, claim.compensation, claim.total) == (500_000, 11_096, 0, 511_096)
     assert claim.regime.kind == "us_statutory" and "CPLR 5004" in claim.regime.basis
     assert "CPLR 5004" in figure.periods[0].source
@@ -68,9 +85,11 @@ def test_a_late_freelance_payment_in_new_york_earns_double_damages_under_the_fre
 
 
 def test_no_double_damages_for_a_business_supplier_under_800_dollars_or_before_the_state_act() -> None:
-    for c in (us_contract("US-NY", 200_000),  # a business supplier, not a freelancer
-              us_contract("US-NY", 79_999, supplier_kind="individual"),  # under USD 800
-              us_contract("US-NY", 200_000, supplier_kind="individual", signed_on=date(2024, 8, 27))):
+    for c in (
+        us_contract("US-NY", 200_000),  # a business supplier, not a freelancer
+        us_contract("US-NY", 79_999, supplier_kind="individual"),  # under USD 800
+        us_contract("US-NY", 200_000, supplier_kind="individual", signed_on=date(2024, 8, 27)),
+    ):
         invoice(c, "X", 79_999, date(2026, 3, 31))
         claim = statement_of_claim(c, "2026-04-10", TABLES)
         assert claim.compensation == 0 and "Freelance" not in claim.regime.basis

@@ -49,7 +49,9 @@ def test_dates_out_of_order_are_refused_naming_the_line() -> None:
 
 
 def test_an_implausible_rate_is_refused() -> None:
-    assert "375% is not a plausible policy rate" in refused("uk_bank_rate", BOE.replace("02 Jun 2026,3.75", "02 Jun 2026,375"))
+    assert "375% is not a plausible policy rate" in refused(
+        "uk_bank_rate", BOE.replace("02 Jun 2026,3.75", "02 Jun 2026,375")
+    )
     assert "'n/a' is not a rate" in refused("uk_bank_rate", BOE.replace("02 Jun 2026,3.75", "02 Jun 2026,n/a"))
 
 

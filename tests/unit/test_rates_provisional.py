@@ -16,15 +16,24 @@ from ledger.rates import SERIES_FILE, load_rate_tables, read_table_texts, tables
 def uk_contract() -> Contract:
     money = {"amount": 100_000, "currency": "GBP"}
     c = Contract.sign(
-        contract_id=uuid4(), account_id="acct", occurred_on=date(2026, 11, 2), title="Work",
+        contract_id=uuid4(),
+        account_id="acct",
+        occurred_on=date(2026, 11, 2),
+        title="Work",
         supplier={"name": "Supplier Ltd", "email": "s@example.com"},
         client={"name": "Client Ltd", "email": "c@example.com"},
-        currency="GBP", total=money, jurisdiction="GB-ENG",
+        currency="GBP",
+        total=money,
+        jurisdiction="GB-ENG",
         milestones=[{"key": "m", "title": "M", "amount": money, "due": "on_signing"}],
         late_payment={"kind": "statutory"},
     )
-    c.issue_invoice(number="UK-27", occurred_on=date(2026, 12, 3), due_on=date(2027, 1, 2),
-                    lines=[{"description": "Work", "amount": money}])
+    c.issue_invoice(
+        number="UK-27",
+        occurred_on=date(2026, 12, 3),
+        due_on=date(2027, 1, 2),
+        lines=[{"description": "Work", "amount": money}],
+    )
     return c
 
 
@@ -46,7 +55,9 @@ def test_a_uk_claim_for_a_debt_due_in_2027_carries_the_last_bank_rate_forward_an
     assert claim.provisional == ("provisional: rate verified through 2026-06-30",)
     assert "provisional: rate verified through 2026-06-30" in period.source
     data = claim.to_dict()
-    assert data["provisional"] is True and data["provisional_notes"] == ["provisional: rate verified through 2026-06-30"]
+    assert data["provisional"] is True and data["provisional_notes"] == [
+        "provisional: rate verified through 2026-06-30"
+    ]
 
 
 def test_an_exact_claim_is_not_provisional() -> None:
@@ -63,12 +74,14 @@ def test_strict_tables_refuse_the_carried_forward_rate() -> None:
 
 def test_a_reference_row_that_needs_a_rate_after_the_verified_through_date_is_refused() -> None:
     texts = read_table_texts()
-    earlier = texts[SERIES_FILE].replace("uk_bank_rate,uk_bank_rate_changes.csv,2026-06-30",
-                                         "uk_bank_rate,uk_bank_rate_changes.csv,2026-06-29")
+    earlier = texts[SERIES_FILE].replace(
+        "uk_bank_rate,uk_bank_rate_changes.csv,2026-06-30", "uk_bank_rate,uk_bank_rate_changes.csv,2026-06-29"
+    )
     with pytest.raises(RatesUnavailable) as caught:
         tables_from_texts({**texts, SERIES_FILE: earlier})
-    assert caught.value.message.startswith("uk_late_payment_reference.csv line 23: the half-year from 2026-07-01 "
-                                           "needs the rate on 2026-06-30")
+    assert caught.value.message.startswith(
+        "uk_late_payment_reference.csv line 23: the half-year from 2026-07-01 needs the rate on 2026-06-30"
+    )
 
 
 def test_a_directory_without_verified_through_dates_counts_each_table_as_verified_to_its_last_row() -> None:
