@@ -88,3 +88,35 @@ def test_a_directory_without_verified_through_dates_counts_each_table_as_verifie
     texts = {k: v for k, v in read_table_texts().items() if k != SERIES_FILE}
     tables = tables_from_texts(texts)
     assert (tables.uk.verified_through, tables.eu.verified_through) == ("2026-06-30", "2026-07-01")
+
+
+def test_an_eu_debt_across_the_new_year_is_exact_in_2026_and_provisional_from_1_january_2027() -> None:
+    money = {"amount": 365_000, "currency": "EUR"}
+    c = Contract.sign(
+        contract_id=uuid4(),
+        account_id="acct",
+        occurred_on=date(2026, 11, 2),
+        title="Work",
+        supplier={"name": "S GmbH", "email": "s@example.com"},
+        client={"name": "C SA", "email": "c@example.com"},
+        currency="EUR",
+        total=money,
+        jurisdiction="EU-DE",
+        milestones=[{"key": "m", "title": "M", "amount": money, "due": "on_signing"}],
+        late_payment={"kind": "statutory"},
+    )
+    c.issue_invoice(
+        number="EU-27",
+        occurred_on=date(2026, 11, 2),
+        due_on=date(2026, 12, 21),
+        lines=[{"description": "Work", "amount": money}],
+    )
+    claim = statement_of_claim(c, "2027-01-10", load_rate_tables())
+    # 2026-12-22..31 = 10 days at 2.40 + 8 = 10.40 % (exact): 365000 * 10.40 / 100 * 10 / 365 = 1040
+    # 2027-01-01..10 = 10 days at 10.40 % carried forward (ECB rate verified through 2026-07-01): 1040 more
+    (figure,) = claim.invoices
+    assert [(p.start, p.end, str(p.rate_percent), p.provisional) for p in figure.periods] == [
+        ("2026-12-22", "2026-12-31", "10.40", None),
+        ("2027-01-01", "2027-01-10", "10.40", "provisional: rate verified through 2026-07-01"),
+    ]
+    assert claim.interest == 2_080 and claim.provisional == ("provisional: rate verified through 2026-07-01",)
