@@ -69,8 +69,9 @@ def context(
     try:
         claim = statement_of_claim(contract, day, tables)
         figures, basis = {i.number: i for i in claim.invoices if i.number in numbers}, claim.regime.basis
-    except RatesUnavailable:  # the operator has not loaded this half-year's rate yet: remind without the figure
-        figures, basis = {}, ""
+        provisional = "; ".join(claim.provisional)
+    except RatesUnavailable:  # no rate can be given for this day: remind without the figure
+        figures, basis, provisional = {}, "", ""
     money = lambda amount: format_minor(amount, contract.currency)  # noqa: E731
     invoices = [contract.invoices[n] for n in numbers]
     outstanding = sum(i.outstanding(day) for i in invoices)
@@ -96,6 +97,7 @@ def context(
         "total": money(outstanding + interest + compensation),
         "interest_shown": bool(interest or compensation),
         "basis": basis,
+        "provisional": provisional,
         "how_to_pay": how_to_pay(contract, instructions),
         "fingerprint": {"hash": contract.chain_head, "version": contract.version},
     }

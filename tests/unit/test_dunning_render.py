@@ -53,14 +53,15 @@ def test_an_individual_gets_its_own_final_notice_and_no_statutory_interest() -> 
     assert "&lt;" not in business.html and "<table>" in business.html
 
 
-def test_a_day_beyond_the_rate_tables_sends_the_reminder_without_an_interest_figure() -> None:
+def test_a_day_beyond_the_verified_rate_tables_marks_the_interest_figure_provisional() -> None:
     contract = signed(late_payment={"kind": "statutory"})  # EU-DE, EUR: a new reference rate every half-year
     contract.issue_invoice(
         number="I-1", occurred_on=date(2026, 2, 1), milestone_keys=["advance"], due_on=date(2026, 3, 3)
     )
-    assert "interest EUR" in render(contract, "firm", ["I-1"], "2026-03-13", TABLES).text
-    text = render(contract, "firm", ["I-1"], "2031-03-13", TABLES).text  # the tables stop before 2031
-    assert "EUR 1,000.00 outstanding" in text and "interest" not in text.lower()
+    exact = render(contract, "firm", ["I-1"], "2026-03-13", TABLES).text
+    assert "interest EUR" in exact and "provisional" not in exact
+    later = render(contract, "firm", ["I-1"], "2031-03-13", TABLES).text  # beyond the tables' verified-through date
+    assert "EUR 1,000.00 outstanding" in later and "provisional: rate verified through" in later
 
 
 def test_the_message_bytes_are_the_same_for_the_same_intent_with_crlf_and_the_derived_message_id() -> None:
