@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from datetime import UTC, datetime
 
+from consumers.relay import EventRelay
+from consumers.settings import KafkaSettings
 from evidence.attachments import AttachmentStore
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
+from projections.db import Database
 from tests.integration.dunning_story import SENDER, day, story
+from tests.kafka import in_thread, read_topic
 from tests.smtp import MailServer
 
 # GBP 1,000.00 late under the UK Act: 8 % + Bank Rate on 31 Dec 2025 (3.75 %) = 11.75 % a year, simple, /365,
@@ -100,3 +105,20 @@ def test_an_invoice_unpaid_to_day_31_gets_three_emails_once_each_and_a_letter_qu
             assert f"attachments/{message.sha256}" in names
             assert zipfile.ZipFile(io.BytesIO(bundle.data)).read(f"attachments/{message.sha256}") == message.data
         assert verify_bundle(bundle.data).ok
+
+
+def test_the_reminder_the_dispatcher_records_reaches_the_events_topic_through_the_relay(
+    store: StoreConfig, mail_server: MailServer, kafka_settings: KafkaSettings
+) -> None:
+    with story(store, mail_server, account="acct-dunning-kafka") as s:
+        cid = s.contract("KAFKA")
+        s.pass_on(day(0))
+        [message] = mail_server.received
+        relay = EventRelay(s.app, kafka_settings, Database(store))
+        with in_thread(relay.run):
+            records = read_topic(kafka_settings, kafka_settings.events_topic, 3)  # signed, invoiced, reminded
+    events = [json.loads(r.value) for r in records if r.key.decode() == str(cid)]
+    [reminder] = [e for e in events if e["type"] == "ReminderSent"]
+    assert reminder["payload"]["tracking_reference"] == message.message_id
+    assert reminder["payload"]["document_hash"] == message.sha256
+    assert dict(records[-1].headers)["event_type"] == b"ReminderSent"
