@@ -52,6 +52,8 @@ from ledger.state import (
 ENVELOPE = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash"}
 )
+PAYMENT_METHOD_DEFAULT = "transfer"
+PAYMENT_TERMS_DAYS_DEFAULT = 30
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "escrow_release", "other")
 DIRECTIONS = ("inbound", "outbound")
 DISPUTE_OUTCOMES = ("upheld", "rejected", "settled", "withdrawn")
@@ -119,7 +121,7 @@ class Contract(Aggregate):
         currency: str,
         total: Any,
         jurisdiction: str,
-        payment_terms_days: int = 30,
+        payment_terms_days: int | None = None,
         milestones: list[dict[str, Any]],
         late_payment: dict[str, Any] | None = None,
         reminder_policy: dict[str, Any] | None = None,
@@ -141,7 +143,9 @@ class Contract(Aggregate):
             currency=code,
             total=amount,
             jurisdiction=terms.jurisdiction(jurisdiction),
-            payment_terms_days=terms.payment_terms_days(payment_terms_days),
+            payment_terms_days=terms.payment_terms_days(
+                PAYMENT_TERMS_DAYS_DEFAULT if payment_terms_days is None else payment_terms_days
+            ),
             milestones=terms.milestones(milestones, code, amount),
             late_payment=terms.late_payment(late_payment),
             reminder_policy=terms.reminder_policy(reminder_policy),
@@ -457,10 +461,11 @@ class Contract(Aggregate):
         payment_id: str,
         occurred_on: date,
         amount: Any,
-        method: str = "transfer",
+        method: str | None = None,
         reference: str | None = None,
         allocations: dict[str, Any] | None = None,
     ) -> None:
+        method = PAYMENT_METHOD_DEFAULT if method is None else method
         payment_id = terms.identifier(payment_id, "payment_id")
         if payment_id in self.payments:
             raise AlreadyExistsError(f"payment {payment_id!r} is already recorded", payment_id=payment_id)

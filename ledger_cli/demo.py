@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
+from ledger.commands import Command
 from ledger.money import format_minor
 from ledger_cli.context import default_account, open_app
 from ledger_cli.evidence import export_and_verify
@@ -32,10 +32,11 @@ NARRATION = {
 }
 
 
-def narrate(command: str, args: dict[str, Any]) -> None:
+def narrate(command: Command) -> None:
+    args = command.args()
     day = args["occurred_on"].isoformat()
     readable = {k: v.replace("_", " ") if isinstance(v, str) else v for k, v in args.items()}
-    click.echo(f"  {day}  {NARRATION[command].format(**readable)}")
+    click.echo(f"  {day}  {NARRATION[command.name].format(**readable)}")
 
 
 @click.command()

@@ -1,9 +1,9 @@
 """One schema per command: the payload of an HTTP POST and of a Kafka command message.
 
-``COMMAND_SCHEMAS[name]().load(payload)`` returns the keyword arguments of the
-command exactly as the application takes them (dates as ``datetime.date``,
-money as ``{"amount": int, "currency": str}``). ``name`` is ``sign_contract``
-or a key of ``application.service.COMMANDS``. Identifiers that the HTTP API carries in
+``COMMAND_SCHEMAS[name]().load(payload)`` returns the typed command
+(``ledger.commands``): dates as ``datetime.date``, top-level money as
+``Money``. ``name`` is ``sign_contract`` or a key of
+``ledger.commands.CONTRACT_COMMANDS``. Identifiers that the HTTP API carries in
 the URL (a milestone key, an invoice number, a payment or dispute id) are
 fields here too, because a Kafka message has no URL; the HTTP layer excludes
 them from the body and adds them from the path.
@@ -11,8 +11,11 @@ them from the body and adds them from the path.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any, ClassVar
 
+from marshmallow import fields, validate
+
+from ledger import commands
 from ledger.contract import DIRECTIONS, DISPUTE_OUTCOMES, INVOICE_LINES_MAX, JUDGMENT_OUTCOMES, PAYMENT_METHODS
 from ledger.money import CURRENCIES
 from ledger.reminders import CHANNELS, STAGES
@@ -40,6 +43,15 @@ from schemas.common import (
 COMMUNICATION_CHANNELS = (*CHANNELS, "meeting", "chat")
 
 
+class CommandSchema(StrictSchema):
+    """Loads one command's payload into its typed command."""
+
+    command: ClassVar[type[commands.Command]]
+
+    def build(self, data: dict[str, Any]) -> Any:
+        return self.command.from_args(data)
+
+
 def milestone_key() -> fields.String:
     return fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
 
@@ -48,9 +60,10 @@ def invoice_numbers(*, required: bool = False) -> fields.List:
     return text_list(INVOICE_NUMBERS_MAX, 40, required=required)
 
 
-class SignContractSchema(StrictSchema):
+class SignContractSchema(CommandSchema):
     """ContractSigned: parties, currency, total, jurisdiction, terms and the milestone schedule."""
 
+    command = commands.SignContract
     occurred_on = day()
     title = text(200)
     reference = text(100, required=False)
@@ -70,7 +83,8 @@ class SignContractSchema(StrictSchema):
     document_hash = sha256()
 
 
-class AmendContractSchema(StrictSchema):
+class AmendContractSchema(CommandSchema):
+    command = commands.AmendContract
     occurred_on = day()
     milestones = milestone_list()
     total = money()
@@ -78,7 +92,8 @@ class AmendContractSchema(StrictSchema):
     document_hash = sha256()
 
 
-class DeliverMilestoneSchema(StrictSchema):
+class DeliverMilestoneSchema(CommandSchema):
+    command = commands.DeliverMilestone
     key = milestone_key()
     occurred_on = day()
     description = text()
@@ -86,19 +101,22 @@ class DeliverMilestoneSchema(StrictSchema):
     attachment_hashes = sha256_list()
 
 
-class AcceptMilestoneSchema(StrictSchema):
+class AcceptMilestoneSchema(CommandSchema):
+    command = commands.AcceptMilestone
     key = milestone_key()
     occurred_on = day()
     note = text(required=False)
 
 
-class RejectMilestoneSchema(StrictSchema):
+class RejectMilestoneSchema(CommandSchema):
+    command = commands.RejectMilestone
     key = milestone_key()
     occurred_on = day()
     reason = text()
 
 
-class IssueInvoiceSchema(StrictSchema):
+class IssueInvoiceSchema(CommandSchema):
+    command = commands.IssueInvoice
     number = text(40, required=False, metadata={"description": "omit to take the account's next number"})
     occurred_on = day()
     milestone_keys = fields.List(milestone_key(), allow_none=True, validate=validate.Length(max=100))
@@ -106,13 +124,15 @@ class IssueInvoiceSchema(StrictSchema):
     due_on = day(required=False)
 
 
-class VoidInvoiceSchema(StrictSchema):
+class VoidInvoiceSchema(CommandSchema):
+    command = commands.VoidInvoice
     number = text(40)
     occurred_on = day()
     reason = text()
 
 
-class IssueCreditNoteSchema(StrictSchema):
+class IssueCreditNoteSchema(CommandSchema):
+    command = commands.IssueCreditNote
     number = text(40)
     occurred_on = day()
     amount = money()
@@ -120,7 +140,8 @@ class IssueCreditNoteSchema(StrictSchema):
     credit_note_number = text(60, required=False)
 
 
-class RecordPaymentSchema(StrictSchema):
+class RecordPaymentSchema(CommandSchema):
+    command = commands.RecordPayment
     payment_id = text(100)
     occurred_on = day()
     amount = money()
@@ -135,13 +156,15 @@ class RecordPaymentSchema(StrictSchema):
     )
 
 
-class ReversePaymentSchema(StrictSchema):
+class ReversePaymentSchema(CommandSchema):
+    command = commands.ReversePayment
     payment_id = text(100)
     occurred_on = day()
     reason = text()
 
 
-class RecordReminderSentSchema(StrictSchema):
+class RecordReminderSentSchema(CommandSchema):
+    command = commands.RecordReminderSent
     occurred_on = day()
     invoice_numbers = fields.List(text(40), required=True, validate=validate.Length(1, INVOICE_NUMBERS_MAX))
     stage = choice(STAGES)
@@ -150,7 +173,8 @@ class RecordReminderSentSchema(StrictSchema):
     document_hash = sha256()
 
 
-class LogCommunicationSchema(StrictSchema):
+class LogCommunicationSchema(CommandSchema):
+    command = commands.LogCommunication
     occurred_on = day()
     direction = choice(DIRECTIONS)
     channel = choice(COMMUNICATION_CHANNELS)
@@ -159,7 +183,8 @@ class LogCommunicationSchema(StrictSchema):
     attachment_hashes = sha256_list()
 
 
-class RecordPromiseSchema(StrictSchema):
+class RecordPromiseSchema(CommandSchema):
+    command = commands.RecordPromise
     occurred_on = day()
     amount = money()
     promised_by = day()
@@ -167,47 +192,55 @@ class RecordPromiseSchema(StrictSchema):
     note = text(required=False)
 
 
-class OpenDisputeSchema(StrictSchema):
+class OpenDisputeSchema(CommandSchema):
+    command = commands.OpenDispute
     dispute_id = text(100)
     occurred_on = day()
     reason = text()
     invoice_numbers = invoice_numbers()
 
 
-class ResolveDisputeSchema(StrictSchema):
+class ResolveDisputeSchema(CommandSchema):
+    command = commands.ResolveDispute
     dispute_id = text(100)
     occurred_on = day()
     outcome = choice(DISPUTE_OUTCOMES)
     note = text(required=False)
 
 
-class PauseWorkSchema(StrictSchema):
+class PauseWorkSchema(CommandSchema):
+    command = commands.PauseWork
     occurred_on = day()
     reason = text()
 
 
-class ResumeWorkSchema(StrictSchema):
+class ResumeWorkSchema(CommandSchema):
+    command = commands.ResumeWork
     occurred_on = day()
     reason = text(required=False)
 
 
-class GrantLicenceSchema(StrictSchema):
+class GrantLicenceSchema(CommandSchema):
+    command = commands.GrantLicence
     occurred_on = day()
     scope = text(required=False)
 
 
-class ExtendLicenceSchema(StrictSchema):
+class ExtendLicenceSchema(CommandSchema):
+    command = commands.ExtendLicence
     occurred_on = day()
     expires_on = day()
     reason = text()
 
 
-class MakeLicencePerpetualSchema(StrictSchema):
+class MakeLicencePerpetualSchema(CommandSchema):
+    command = commands.MakeLicencePerpetual
     occurred_on = day()
     reason = text()
 
 
-class FundEscrowSchema(StrictSchema):
+class FundEscrowSchema(CommandSchema):
+    command = commands.FundEscrow
     occurred_on = day()
     reference = text(200)
     amount = money()
@@ -215,20 +248,23 @@ class FundEscrowSchema(StrictSchema):
     milestone_key = fields.String(allow_none=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
 
 
-class ReleaseEscrowSchema(StrictSchema):
+class ReleaseEscrowSchema(CommandSchema):
+    command = commands.ReleaseEscrow
     occurred_on = day()
     reference = text(200)
     amount = money()
 
 
-class FileClaimSchema(StrictSchema):
+class FileClaimSchema(CommandSchema):
+    command = commands.FileClaim
     occurred_on = day()
     court = text(200)
     claim_reference = text(100)
     amount_claimed = money()
 
 
-class RecordJudgmentSchema(StrictSchema):
+class RecordJudgmentSchema(CommandSchema):
+    command = commands.RecordJudgment
     occurred_on = day()
     claim_reference = text(100)
     outcome = choice(JUDGMENT_OUTCOMES)
@@ -236,44 +272,30 @@ class RecordJudgmentSchema(StrictSchema):
     note = text(required=False)
 
 
-class WriteOffDebtSchema(StrictSchema):
+class WriteOffDebtSchema(CommandSchema):
+    command = commands.WriteOffDebt
     occurred_on = day()
     amount = money()
     reason = text()
 
 
-class CloseContractSchema(StrictSchema):
+class CloseContractSchema(CommandSchema):
+    command = commands.CloseContract
     occurred_on = day()
     reason = text()
 
 
-SIGN_CONTRACT = "sign_contract"
+SIGN_CONTRACT = commands.SignContract.name
 
-COMMAND_SCHEMAS: dict[str, type[Schema]] = {
-    SIGN_CONTRACT: SignContractSchema,
-    "amend_contract": AmendContractSchema,
-    "deliver_milestone": DeliverMilestoneSchema,
-    "accept_milestone": AcceptMilestoneSchema,
-    "reject_milestone": RejectMilestoneSchema,
-    "issue_invoice": IssueInvoiceSchema,
-    "void_invoice": VoidInvoiceSchema,
-    "issue_credit_note": IssueCreditNoteSchema,
-    "record_payment": RecordPaymentSchema,
-    "reverse_payment": ReversePaymentSchema,
-    "record_reminder_sent": RecordReminderSentSchema,
-    "log_communication": LogCommunicationSchema,
-    "record_promise": RecordPromiseSchema,
-    "open_dispute": OpenDisputeSchema,
-    "resolve_dispute": ResolveDisputeSchema,
-    "pause_work": PauseWorkSchema,
-    "resume_work": ResumeWorkSchema,
-    "grant_licence": GrantLicenceSchema,
-    "extend_licence": ExtendLicenceSchema,
-    "make_licence_perpetual": MakeLicencePerpetualSchema,
-    "fund_escrow": FundEscrowSchema,
-    "release_escrow": ReleaseEscrowSchema,
-    "file_claim": FileClaimSchema,
-    "record_judgment": RecordJudgmentSchema,
-    "write_off_debt": WriteOffDebtSchema,
-    "close_contract": CloseContractSchema,
+# Command name (the Kafka envelope's ``type``, the HTTP route's command) -> its schema.
+COMMAND_SCHEMAS: dict[str, type[CommandSchema]] = {
+    schema.command.name: schema
+    for schema in (
+        SignContractSchema, AmendContractSchema, DeliverMilestoneSchema, AcceptMilestoneSchema,
+        RejectMilestoneSchema, IssueInvoiceSchema, VoidInvoiceSchema, IssueCreditNoteSchema, RecordPaymentSchema,
+        ReversePaymentSchema, RecordReminderSentSchema, LogCommunicationSchema, RecordPromiseSchema,
+        OpenDisputeSchema, ResolveDisputeSchema, PauseWorkSchema, ResumeWorkSchema, GrantLicenceSchema,
+        ExtendLicenceSchema, MakeLicencePerpetualSchema, FundEscrowSchema, ReleaseEscrowSchema, FileClaimSchema,
+        RecordJudgmentSchema, WriteOffDebtSchema, CloseContractSchema,
+    )
 }

@@ -39,8 +39,12 @@ class StrictSchema(Schema):
         unknown = RAISE
 
     @post_load
-    def drop_nulls(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {key: value for key, value in data.items() if value is not None}
+    def drop_nulls(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.build({key: value for key, value in data.items() if value is not None})
+
+    def build(self, data: dict[str, Any]) -> Any:
+        """What ``load`` returns: the fields given (a command schema builds its command from them)."""
+        return data
 
 
 def text(limit: int = TEXT_MAX, *, required: bool = True, **kwargs: Any) -> fields.String:

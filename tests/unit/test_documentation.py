@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from application.service import COMMANDS
+from ledger.commands import CONTRACT_COMMANDS as COMMANDS
 from ledger.contract import Contract
 from ledger.errors import all_error_classes
 
