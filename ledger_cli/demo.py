@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger.commands import Command
 from ledger.money import format_minor
-from ledger_cli.context import default_account, open_app
+from ledger_cli.context import current_settings, default_account, open_app
 from ledger_cli.evidence import export_and_verify
 from ledger_cli.render import statement_text, summary_text
 from ledger_cli.reports import aging_text, reminders_text
@@ -42,7 +41,7 @@ def narrate(command: Command) -> None:
 @click.command()
 def demo() -> None:
     """Run the classic story (last third never paid) on a fresh embedded store and show the record."""
-    url = os.environ.get("LEDGER_DATABASE_URL")
+    url = current_settings().database_url
     if url is None:
         path = Path.cwd() / DEMO_FILE
         for suffix in ("", "-wal", "-shm"):

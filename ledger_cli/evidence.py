@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
@@ -16,10 +15,8 @@ from evidence.verify import verify_bundle
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import current_settings, default_account, fail, open_app
 from ledger_cli.render import table
-
-RATES_ENV = "LEDGER_RATES_DIR"
 
 
 @click.group()
@@ -41,7 +38,7 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
     try:
         store = AttachmentStore(app.store)
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+                               rates_dir=current_settings().rates_dir, attachments=store)
     except LedgerError as error:
         fail(error)
     output.write_bytes(bundle.data)
@@ -61,7 +58,7 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
     day = as_of.date() if as_of else datetime.now(UTC).date()
     try:
         found = claim_as_of(open_app(), account or default_account(), contract_id, as_of=day,
-                            rates_dir=os.environ.get(RATES_ENV))
+                            rates_dir=current_settings().rates_dir)
     except LedgerError as error:
         fail(error)
     click.echo(claim_text(found))
@@ -86,7 +83,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     store = AttachmentStore(app.store)
     try:
         bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+                               rates_dir=current_settings().rates_dir, attachments=store)
     finally:
         store.close()
     path.write_bytes(bundle.data)
@@ -95,7 +92,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     click.echo(f"\nEvidence bundle as of {as_of}: {path}")
     click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
                f"{money['compensation']} = {money['total']}")
-    result = verify_bundle(path, rates_dir=os.environ.get(RATES_ENV))
+    result = verify_bundle(path, rates_dir=current_settings().rates_dir)
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
 
