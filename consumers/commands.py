@@ -25,6 +25,7 @@ from application.service import LedgerApplication
 from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_ledger_error
 from ledger.commands import COMMAND_NAMES, ContractCommand, SignContract
 from ledger.errors import LedgerError
+from ledger.terms import ACCOUNT_ID_MAX
 from schemas.commands import COMMAND_SCHEMAS, SIGN_CONTRACT
 
 COMMAND_TYPES = COMMAND_NAMES
@@ -35,7 +36,7 @@ class EnvelopeSchema(marshmallow.Schema):
         unknown = marshmallow.EXCLUDE  # producers may add fields (sent_at, trace ids) without breaking us
 
     message_id = fields.String(required=True, validate=validate.Length(1, 200))
-    account_id = fields.String(required=True, validate=validate.Length(1, 100))
+    account_id = fields.String(required=True, validate=validate.Length(1, ACCOUNT_ID_MAX))
     type = fields.String(required=True, validate=validate.Length(1, 100))
     contract_id = fields.UUID(load_default=None)
     payload = fields.Dict(keys=fields.String(), required=True)

@@ -16,13 +16,25 @@ from typing import Any, ClassVar
 from marshmallow import fields, validate
 
 from ledger import commands
-from ledger.contract import DIRECTIONS, DISPUTE_OUTCOMES, INVOICE_LINES_MAX, JUDGMENT_OUTCOMES, PAYMENT_METHODS
+from ledger.contract import DIRECTIONS, DISPUTE_OUTCOMES, JUDGMENT_OUTCOMES, PAYMENT_METHODS
 from ledger.money import CURRENCIES
 from ledger.reminders import CHANNELS, STAGES
-from schemas.common import (
+from ledger.terms import (
+    CONTRACT_REFERENCE_MAX,
+    IDENTIFIER_PATTERN,
+    INVOICE_LINES_MAX,
     INVOICE_NUMBERS_MAX,
-    KEY_PATTERN,
+    JURISDICTION_PATTERN,
+    LINK_MAX,
     LINKS_MAX,
+    MILESTONE_KEYS_MAX,
+    NAME_MAX,
+    PAYMENT_TERMS_DAYS_MAX,
+    REFERENCE_MAX,
+    TITLE_MAX,
+)
+from schemas.common import (
+    IDENTIFIER_ERROR,
     InvoiceLineSchema,
     LatePaymentSchema,
     LicenceTermsSchema,
@@ -32,6 +44,8 @@ from schemas.common import (
     StrictSchema,
     choice,
     day,
+    identifier,
+    milestone_key,
     milestone_list,
     money,
     sha256,
@@ -52,12 +66,9 @@ class CommandSchema(StrictSchema):
         return self.command.from_args(data)
 
 
-def milestone_key() -> fields.String:
-    return fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
-
-
 def invoice_numbers(*, required: bool = False) -> fields.List:
-    return text_list(INVOICE_NUMBERS_MAX, 40, required=required)
+    length = validate.Length(1 if required else 0, INVOICE_NUMBERS_MAX)
+    return fields.List(identifier(), required=required, allow_none=not required, validate=length)
 
 
 class SignContractSchema(CommandSchema):
@@ -65,17 +76,17 @@ class SignContractSchema(CommandSchema):
 
     command = commands.SignContract
     occurred_on = day()
-    title = text(200)
-    reference = text(100, required=False)
+    title = text(TITLE_MAX)
+    reference = text(CONTRACT_REFERENCE_MAX, required=False)
     supplier = fields.Nested(PartySchema, required=True)
     client = fields.Nested(PartySchema, required=True)
     currency = choice(sorted(CURRENCIES))
     total = money()
     jurisdiction = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="like GB-ENG, EU-DE or US-NY"),
+        validate=validate.Regexp(JURISDICTION_PATTERN, error="like GB-ENG, EU-DE or US-NY"),
     )
-    payment_terms_days = fields.Integer(strict=True, validate=validate.Range(0, 365))
+    payment_terms_days = fields.Integer(strict=True, validate=validate.Range(0, PAYMENT_TERMS_DAYS_MAX))
     milestones = milestone_list()
     late_payment = fields.Nested(LatePaymentSchema, allow_none=True)
     reminder_policy = fields.Nested(ReminderPolicySchema, allow_none=True)
@@ -97,7 +108,7 @@ class DeliverMilestoneSchema(CommandSchema):
     key = milestone_key()
     occurred_on = day()
     description = text()
-    proof_links = text_list(LINKS_MAX, 1000)
+    proof_links = text_list(LINKS_MAX, LINK_MAX)
     attachment_hashes = sha256_list()
 
 
@@ -117,38 +128,38 @@ class RejectMilestoneSchema(CommandSchema):
 
 class IssueInvoiceSchema(CommandSchema):
     command = commands.IssueInvoice
-    number = text(40, required=False, metadata={"description": "omit to take the account's next number"})
+    number = identifier(required=False, metadata={"description": "omit to take the account's next number"})
     occurred_on = day()
-    milestone_keys = fields.List(milestone_key(), allow_none=True, validate=validate.Length(max=100))
+    milestone_keys = fields.List(milestone_key(), allow_none=True, validate=validate.Length(max=MILESTONE_KEYS_MAX))
     lines = fields.List(fields.Nested(InvoiceLineSchema), allow_none=True, validate=validate.Length(max=INVOICE_LINES_MAX))
     due_on = day(required=False)
 
 
 class VoidInvoiceSchema(CommandSchema):
     command = commands.VoidInvoice
-    number = text(40)
+    number = identifier()
     occurred_on = day()
     reason = text()
 
 
 class IssueCreditNoteSchema(CommandSchema):
     command = commands.IssueCreditNote
-    number = text(40)
+    number = identifier()
     occurred_on = day()
     amount = money()
     reason = text()
-    credit_note_number = text(60, required=False)
+    credit_note_number = identifier(required=False)
 
 
 class RecordPaymentSchema(CommandSchema):
     command = commands.RecordPayment
-    payment_id = text(100)
+    payment_id = identifier()
     occurred_on = day()
     amount = money()
     method = choice(PAYMENT_METHODS, required=False)
-    reference = text(200, required=False)
+    reference = text(REFERENCE_MAX, required=False)
     allocations = fields.Dict(
-        keys=fields.String(validate=validate.Length(1, 40)),
+        keys=fields.String(validate=validate.Regexp(IDENTIFIER_PATTERN, error=IDENTIFIER_ERROR)),
         values=fields.Nested(MoneySchema),
         allow_none=True,
         validate=validate.Length(max=INVOICE_NUMBERS_MAX),
@@ -158,7 +169,7 @@ class RecordPaymentSchema(CommandSchema):
 
 class ReversePaymentSchema(CommandSchema):
     command = commands.ReversePayment
-    payment_id = text(100)
+    payment_id = identifier()
     occurred_on = day()
     reason = text()
 
@@ -166,10 +177,10 @@ class ReversePaymentSchema(CommandSchema):
 class RecordReminderSentSchema(CommandSchema):
     command = commands.RecordReminderSent
     occurred_on = day()
-    invoice_numbers = fields.List(text(40), required=True, validate=validate.Length(1, INVOICE_NUMBERS_MAX))
+    invoice_numbers = invoice_numbers(required=True)
     stage = choice(STAGES)
     channel = choice(CHANNELS)
-    tracking_reference = text(200, required=False)
+    tracking_reference = text(REFERENCE_MAX, required=False)
     document_hash = sha256()
 
 
@@ -179,7 +190,7 @@ class LogCommunicationSchema(CommandSchema):
     direction = choice(DIRECTIONS)
     channel = choice(COMMUNICATION_CHANNELS)
     summary = text()
-    counterpart = text(200, required=False)
+    counterpart = text(NAME_MAX, required=False)
     attachment_hashes = sha256_list()
 
 
@@ -194,7 +205,7 @@ class RecordPromiseSchema(CommandSchema):
 
 class OpenDisputeSchema(CommandSchema):
     command = commands.OpenDispute
-    dispute_id = text(100)
+    dispute_id = identifier()
     occurred_on = day()
     reason = text()
     invoice_numbers = invoice_numbers()
@@ -202,7 +213,7 @@ class OpenDisputeSchema(CommandSchema):
 
 class ResolveDisputeSchema(CommandSchema):
     command = commands.ResolveDispute
-    dispute_id = text(100)
+    dispute_id = identifier()
     occurred_on = day()
     outcome = choice(DISPUTE_OUTCOMES)
     note = text(required=False)
@@ -242,31 +253,31 @@ class MakeLicencePerpetualSchema(CommandSchema):
 class FundEscrowSchema(CommandSchema):
     command = commands.FundEscrow
     occurred_on = day()
-    reference = text(200)
+    reference = text(REFERENCE_MAX)
     amount = money()
-    provider = text(200)
-    milestone_key = fields.String(allow_none=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
+    provider = text(NAME_MAX)
+    milestone_key = milestone_key(required=False)
 
 
 class ReleaseEscrowSchema(CommandSchema):
     command = commands.ReleaseEscrow
     occurred_on = day()
-    reference = text(200)
+    reference = text(REFERENCE_MAX)
     amount = money()
 
 
 class FileClaimSchema(CommandSchema):
     command = commands.FileClaim
     occurred_on = day()
-    court = text(200)
-    claim_reference = text(100)
+    court = text(NAME_MAX)
+    claim_reference = text(CONTRACT_REFERENCE_MAX)
     amount_claimed = money()
 
 
 class RecordJudgmentSchema(CommandSchema):
     command = commands.RecordJudgment
     occurred_on = day()
-    claim_reference = text(100)
+    claim_reference = text(CONTRACT_REFERENCE_MAX)
     outcome = choice(JUDGMENT_OUTCOMES)
     amount_awarded = money(required=False)
     note = text(required=False)
