@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle
 from evidence.verify import verify_bundle
+from ledger import clock
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
@@ -33,7 +34,7 @@ def evidence() -> None:
 def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None) -> None:
     """Write the evidence ZIP for CONTRACT_ID."""
     app = open_app()
-    now = datetime.now(UTC)
+    now = clock.now()
     day = as_of.date() if as_of else now.date()
     try:
         store = AttachmentStore(app.store)
@@ -55,7 +56,7 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
 def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None) -> None:
     """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
-    day = as_of.date() if as_of else datetime.now(UTC).date()
+    day = as_of.date() if as_of else clock.now().date()
     try:
         found = claim_as_of(open_app(), account or default_account(), contract_id, as_of=day,
                             rates_dir=current_settings().rates_dir)
@@ -82,7 +83,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     """The end of the demo: write the bundle, check it offline, and say where it is."""
     store = AttachmentStore(app.store)
     try:
-        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
+        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=clock.now(),
                                rates_dir=current_settings().rates_dir, attachments=store)
     finally:
         store.close()
