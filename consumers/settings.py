@@ -1,6 +1,6 @@
 """Kafka clients from the typed settings (``infrastructure.settings``, ``LEDGER_KAFKA_*``), passed down.
 
-Client options follow KAFKA_NOTES.md: idempotent producer with ``acks=all``,
+Client options: idempotent producer with ``acks=all``,
 manual commits, short group timeouts (a Tansu group join takes half the session
 timeout), fast reconnects, and topics created explicitly.
 """
