@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
 from ledger.contract import Contract
@@ -34,7 +34,7 @@ class Command:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
     @classmethod
-    def from_args(cls, args: dict[str, Any]) -> Any:
+    def from_args(cls, args: dict[str, Any]) -> Self:
         """Build from loaded keyword arguments; a money mapping becomes ``Money``."""
         money = {f.name for f in fields(cls) if f.type in MONEY_TYPES}
         return cls(**{key: as_money(value) if key in money else value for key, value in args.items()})
@@ -483,5 +483,4 @@ def contract_command(name: str, args: dict[str, Any]) -> ContractCommand:
     command_class = CONTRACT_COMMANDS.get(name)
     if command_class is None:
         raise ValidationError(f"unknown command {name!r}", {"type": ["unknown command"]})
-    command: ContractCommand = command_class.from_args(args)
-    return command
+    return command_class.from_args(args)

@@ -48,7 +48,7 @@ def body_of(command: Command) -> dict[str, Any]:
 
 
 def signing(terms: dict[str, Any]) -> SignContract:
-    return SignContract.from_args(terms)  # type: ignore[no-any-return]
+    return SignContract.from_args(terms)
 
 
 def signed(contract_id: UUID | None = None, account_id: str = "acct", **overrides: Any) -> Contract:
