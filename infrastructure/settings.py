@@ -10,6 +10,7 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_MAX_BODY_BYTES``  largest HTTP request body (default 1 MiB)
 ``LEDGER_CREATE_TABLES``   yes/no (unset: yes on SQLite, no on PostgreSQL: ``ledger db migrate``)
 ``LEDGER_RATES_DIR``       an operator-updated copy of the reference-rate tables
+``LEDGER_RATES_STRICT``    yes: refuse rather than carry a rate past its verified-through date (default no)
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
 """
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     max_body_bytes: PositiveInt = MIB
     create_tables: bool | None = None
     rates_dir: str | None = None
+    rates_strict: bool = False
     run_projections: bool | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
