@@ -36,6 +36,7 @@ from dunning.settings import Schedule, SmtpSettings
 from evidence.attachments import AttachmentStore
 from infrastructure.store import StoreConfig
 from ledger import clock
+from ledger.commands import RecordReminderSent
 from ledger.errors import LedgerError, MailNotSent
 from ledger.rates import load_rate_tables
 from projections import outbox
@@ -183,23 +184,17 @@ class Dispatcher:
         log.warning("reminder %s not sent (attempt %s): %s", intent.id, intent.attempts, error.message)
 
     def record(self, intent: Intent) -> str:
-        args = {
-            "occurred_on": date.fromisoformat(intent.sent_on or ""),
-            "invoice_numbers": intent.invoice_numbers,
-            "stage": intent.stage,
-            "channel": intent.channel,
-            "tracking_reference": intent.message_id,
-            "document_hash": intent.document_hash,
-        }
+        command = RecordReminderSent(
+            occurred_on=date.fromisoformat(intent.sent_on or ""),
+            invoice_numbers=intent.invoice_numbers,
+            stage=intent.stage,
+            channel=intent.channel,
+            tracking_reference=intent.message_id,
+            document_hash=intent.document_hash,
+        )
         now = stamp(clock.now())
         try:
-            self.app.execute(
-                intent.account_id,
-                intent.contract_id,
-                "record_reminder_sent",
-                args,
-                idempotency_key=f"dunning:{intent.id}",
-            )
+            self.app.execute(intent.account_id, intent.contract_id, command, idempotency_key=f"dunning:{intent.id}")
         except LedgerError as error:
             if error.code == "store_unavailable":
                 raise  # the lease runs out; the next pass records it

@@ -1,7 +1,9 @@
-"""What the dispatcher is told: the SMTP server (from the environment, at the entry point) and each account's policy.
+"""What the dispatcher is told: the SMTP server (the service's settings, read at the entry point) and each account's
+policy.
 
 SMTP: ``LEDGER_SMTP_HOST``, ``LEDGER_SMTP_PORT``, ``LEDGER_SMTP_SECURITY`` (``none``, ``starttls`` or ``ssl``),
-``LEDGER_SMTP_USERNAME``, ``LEDGER_SMTP_PASSWORD``, ``LEDGER_SMTP_FROM`` and ``LEDGER_SMTP_TIMEOUT``.
+``LEDGER_SMTP_USERNAME``, ``LEDGER_SMTP_PASSWORD``, ``LEDGER_SMTP_FROM`` and ``LEDGER_SMTP_TIMEOUT``
+(``infrastructure.settings.Settings``).
 The account policy (``GET/PUT /v1/settings/dunning``): ``mode`` (``auto`` sends, ``review`` keeps drafts for
 approval), ``holidays`` (ISO dates on which nothing is sent) and ``quiet_weekdays`` (0 = Monday; default Saturday
 and Sunday), ``letter_channel`` (how the letter before action goes: ``post`` or ``certified_mail``).
@@ -14,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from infrastructure.settings import Settings
 from ledger import dates
 from ledger.errors import ConfigurationError, ValidationError
 
@@ -35,28 +38,20 @@ class SmtpSettings:
     timeout_s: float = 30.0
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], **given: Any) -> SmtpSettings:
-        """Defaults, then ``LEDGER_SMTP_*``, then the options given (None means not given)."""
-        names = {
-            "host": "HOST",
-            "port": "PORT",
-            "security": "SECURITY",
-            "username": "USERNAME",
-            "password": "PASSWORD",
-            "sender": "FROM",
-            "timeout_s": "TIMEOUT",
-        }
+    def from_settings(cls, settings: Settings, **given: Any) -> SmtpSettings:
+        """The ``smtp_*`` fields of the service's settings, then the options given (None means not given)."""
         values: dict[str, Any] = {
-            k: environ[f"LEDGER_SMTP_{v}"] for k, v in names.items() if environ.get(f"LEDGER_SMTP_{v}")
+            "host": settings.smtp_host,
+            "port": settings.smtp_port,
+            "security": settings.smtp_security,
+            "username": settings.smtp_username,
+            "password": settings.smtp_password,
+            "sender": settings.smtp_from,
+            "timeout_s": settings.smtp_timeout,
         }
         values.update({k: v for k, v in given.items() if v is not None})
-        try:
-            values["port"] = int(values.get("port", cls.port))
-            values["timeout_s"] = float(values.get("timeout_s", cls.timeout_s))
-        except ValueError as error:
-            raise ConfigurationError(f"LEDGER_SMTP_PORT and LEDGER_SMTP_TIMEOUT must be numbers: {error}") from None
-        if values.get("security", "none") not in SECURITY:
-            raise ConfigurationError(f"LEDGER_SMTP_SECURITY must be one of {SECURITY}")
+        if values["security"] not in SECURITY:
+            raise ConfigurationError(f"the SMTP security must be one of {SECURITY}")
         return cls(**values)
 
     @property

@@ -1,21 +1,19 @@
 """``ledger remind``: the dunning dispatcher (a worker; ``--once`` for cron).
 
-Configuration is read here: ``LEDGER_DATABASE_URL`` for the store, ``LEDGER_SMTP_*`` for the mail server (see
-``dunning.settings``), with command-line options taking precedence.
+Configuration is read here, from the service's settings: ``LEDGER_DATABASE_URL`` for the store, ``LEDGER_SMTP_*``
+for the mail server (see ``dunning.settings``), with command-line options taking precedence.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import click
 
 from dunning.dispatcher import Dispatcher
 from dunning.settings import SECURITY, Schedule, SmtpSettings
-from infrastructure.store import config_from_environ
 from ledger.errors import LedgerError
-from ledger_cli.context import fail, open_app
+from ledger_cli.context import current_settings, fail, open_app
 from ledger_cli.kafka import stop_on_signals
 
 
@@ -59,13 +57,14 @@ def remind(
     backoff_seconds: float,
 ) -> None:
     """Send the reminders that are due by email, queue letters ready to post, record each exactly once."""
+    settings = current_settings()
     try:
-        smtp = SmtpSettings.from_environ(
-            os.environ, host=smtp_host, port=smtp_port, security=smtp_security, sender=sender
+        smtp = SmtpSettings.from_settings(
+            settings, host=smtp_host, port=smtp_port, security=smtp_security, sender=sender
         )
     except LedgerError as error:
         fail(error)
-    store = config_from_environ()
+    store = settings.store()
     schedule = Schedule(poll_s=poll_seconds, lease_s=lease_seconds, backoff_s=backoff_seconds)
     stop = stop_on_signals()
     dispatcher = Dispatcher(open_app(store, create_tables=store.kind == "sqlite"), store, smtp, schedule)

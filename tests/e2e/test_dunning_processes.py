@@ -17,6 +17,7 @@ from infrastructure.store import StoreConfig
 from ledger_cli.project import create_read_model_tables
 from projections.runner import Runner
 from tests.e2e.server import LEDGER_BIN, free_port
+from tests.factories import as_command, signing
 from tests.integration.dunning_story import DUE, SENDER, uk_terms
 from tests.smtp import MailServer
 
@@ -29,14 +30,14 @@ def contracts(store: StoreConfig, titles: list[str]) -> tuple[LedgerApplication,
     create_read_model_tables(store)  # what `ledger db migrate` does before the workers start
     ids = []
     for title in titles:
-        cid = UUID(app.sign_contract(ACCOUNT, f"sign-{title}", **uk_terms(title)).contract_id)
-        app.execute(
-            ACCOUNT,
-            cid,
-            "issue_invoice",
-            {"number": f"{title}-1", "occurred_on": DUE.replace(month=2), "milestone_keys": ["advance"], "due_on": DUE},
-            idempotency_key=f"issue-{title}",
-        )
+        cid = UUID(app.sign_contract(ACCOUNT, signing(uk_terms(title)), idempotency_key=f"sign-{title}").contract_id)
+        invoice = {
+            "number": f"{title}-1",
+            "occurred_on": DUE.replace(month=2),
+            "milestone_keys": ["advance"],
+            "due_on": DUE,
+        }
+        app.execute(ACCOUNT, cid, as_command("issue_invoice", invoice), idempotency_key=f"issue-{title}")
         ids.append(cid)
     runner = Runner(store, app=app)
     runner.catch_up()  # the dispatcher reads what is due from the read model

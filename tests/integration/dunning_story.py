@@ -18,7 +18,7 @@ from infrastructure.store import StoreConfig
 from ledger.clock import fixed_clock
 from projections import outbox
 from projections.runner import Runner
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 from tests.smtp import MailServer
 
 DUE = date(2026, 3, 3)  # a Tuesday: +10, +20 and +30 are working days (Fri 13 Mar, Mon 23 Mar, Thu 2 Apr)
@@ -45,7 +45,10 @@ class Story:
 
     def contract(self, title: str, **overrides: Any) -> UUID:
         """Signed 5 Jan; the advance, GBP 1,000.00 (100,000 pence), invoiced 1 Feb as ``<title>-1``, due 3 Mar."""
-        cid = UUID(self.app.sign_contract(self.account, f"k{next(keys)}", **uk_terms(title, **overrides)).contract_id)
+        signed = self.app.sign_contract(
+            self.account, signing(uk_terms(title, **overrides)), idempotency_key=f"k{next(keys)}"
+        )
+        cid = UUID(signed.contract_id)
         self.contract_ids.append(cid)
         self.run(
             cid,
@@ -58,7 +61,7 @@ class Story:
         return cid
 
     def run(self, cid: UUID, command: str, **args: Any) -> None:
-        self.app.execute(self.account, cid, command, args, idempotency_key=f"k{next(keys)}")
+        self.app.execute(self.account, cid, as_command(command, args), idempotency_key=f"k{next(keys)}")
 
     def pass_on(self, when: date) -> PassResult:
         """What the worker does on ``when``: the projections catch up, then one dispatcher pass."""

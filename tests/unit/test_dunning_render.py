@@ -10,6 +10,7 @@ import pytest
 
 from dunning.render import message_bytes, render
 from dunning.settings import Policy, SmtpSettings
+from infrastructure.settings import Settings
 from ledger.contract import Contract
 from ledger.errors import ConfigurationError, ValidationError
 from ledger.rates import load_rate_tables
@@ -92,16 +93,18 @@ def test_quiet_days_move_a_send_to_the_next_working_day_and_a_bad_policy_is_refu
             Policy.of(bad)
 
 
-def test_smtp_settings_come_from_the_environment_and_options_override_them() -> None:
+def test_smtp_settings_come_from_the_services_settings_and_options_override_them() -> None:
     environ = {
         "LEDGER_SMTP_HOST": "mail.example",
         "LEDGER_SMTP_PORT": "587",
         "LEDGER_SMTP_SECURITY": "starttls",
         "LEDGER_SMTP_FROM": "billing@supplier.example",
     }
-    smtp = SmtpSettings.from_environ(environ, port=2525)
+    smtp = SmtpSettings.from_settings(Settings.from_environ(environ), port=2525)
     assert (smtp.host, smtp.port, smtp.security, smtp.domain) == ("mail.example", 2525, "starttls", "supplier.example")
     with pytest.raises(ConfigurationError):
-        SmtpSettings.from_environ({"LEDGER_SMTP_SECURITY": "maybe"})
+        Settings.from_environ({"LEDGER_SMTP_SECURITY": "maybe"})
     with pytest.raises(ConfigurationError):
-        SmtpSettings.from_environ({"LEDGER_SMTP_PORT": "twenty-five"})
+        Settings.from_environ({"LEDGER_SMTP_PORT": "twenty-five"})
+    with pytest.raises(ConfigurationError):
+        SmtpSettings.from_settings(Settings.from_environ({}), security="maybe")
