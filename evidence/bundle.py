@@ -31,14 +31,18 @@ from evidence.content import (
 from evidence.letter import build_letter_pdf
 from evidence.pdfkit import FONT
 from evidence.replay import contract_from_records
+from evidence.verify_page import VERIFY_PAGE, page_html
 from ledger.chain import ChainRecord, canonical_json, verify_chain
 from ledger.errors import ValidationError
-from ledger.rates import tables_from_texts
+from ledger.rates import TABLE_FILES, tables_from_texts
 
 FORMAT = "paid-ledger-evidence/1"
 MANIFEST = "manifest.json"
 BUNDLE_PDF = "bundle.pdf"
 LETTER_PDF = "letter-before-action.pdf"
+MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
+REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", BUNDLE_PDF, LETTER_PDF, VERIFY_PAGE,
+                  *(f"rates/{name}" for name in TABLE_FILES))
 # The verifier rebuilds both PDFs byte for byte: another reportlab version or font may lay them out otherwise.
 PDF_LIBRARY = f"reportlab {reportlab.Version}, font {'DejaVu Sans' if FONT == 'LedgerSans' else FONT}"
 Fetch = Callable[[list[str]], dict[str, bytes | None]]
@@ -112,6 +116,7 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
     stamp = generated_at.isoformat(timespec="seconds")
     files = data_files(content, rate_texts)
     files[LETTER_PDF] = build_letter_pdf(content)
+    files[VERIFY_PAGE] = verification_page()
     listed = {path: (sha256(data), len(data)) for path, data in files.items()}
     files = {BUNDLE_PDF: build_bundle_pdf(content, chain.fingerprint, stamp, listed), **files}
     manifest = {
@@ -121,9 +126,14 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
         "pdf_library": PDF_LIBRARY,
         "files": {path: {"sha256": sha256(data), "bytes": len(data)} for path, data in sorted(files.items())},
         "attachments_missing": sorted(d.sha256 for d in content.documents if d.content is None),
-        "verify_with": "ledger evidence verify <this zip>",
+        "verify_with": "ledger evidence verify <this zip>, or open verify.html in a browser",
     }
     return Bundle(zip_bytes(files, manifest_bytes(manifest), generated_at), manifest)
+
+
+def verification_page() -> bytes:
+    """The same page in every bundle of this release (see ``evidence.verify_page``)."""
+    return page_html(REQUIRED_FILES, MANIFEST_KEYS)
 
 
 def zip_bytes(files: dict[str, bytes], manifest: bytes, generated_at: datetime) -> bytes:

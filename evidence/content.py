@@ -149,6 +149,13 @@ def interest_csv(content: BundleContent) -> str:
     ])
 
 
+def document_stamp(content: BundleContent) -> str:
+    """What each PDF states in its keywords, so a checker that cannot rebuild it can still tell it belongs here."""
+    claim = content.claim
+    head = content.records[-1].hash if content.records else ""
+    return f"paid-ledger chain_head={head} as_of={content.as_of} total={claim.total} {claim.currency}"
+
+
 def claim_figures(content: BundleContent) -> dict[str, Any]:
     """The claim as it goes into the manifest: integers in minor units and the stated basis."""
     claim = content.claim

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from evidence.bundle_pdf import claim_table, statement
-from evidence.content import BundleContent
+from evidence.content import BundleContent, document_stamp
 from evidence.pdfkit import BODY, H1, SMALL, Furniture, markup, money_fn, para, render, table, text
 from ledger import dates
 from ledger.reminders import letter_response_days
@@ -108,4 +108,4 @@ def build_letter_pdf(content: BundleContent) -> bytes:
     furniture = Furniture(head_left=f"{c.supplier['name']}: letter before action",
                           head_right=f"as of {content.as_of}", foot_left=f"Contract {c.id}")
     return render(story, furniture, title="Letter before action", subject=f"Contract {c.title}",
-                  author=c.supplier["name"])
+                  author=c.supplier["name"], keywords=document_stamp(content))

@@ -8,8 +8,8 @@ attachment matches its name; every event's hash and link
 bundle's rates/ tables equal the verifier's (packaged, or a directory the
 person verifying chooses); the statement, chronology, interest and claim totals
 recomputed from ``events.jsonl`` equal the ones in the CSVs and the manifest;
-and both PDFs rebuilt from the recomputed content equal the ones in the bundle,
-byte for byte.
+both PDFs rebuilt from the recomputed content equal the ones in the bundle,
+byte for byte; and verify.html is this release's page (``evidence.verify_page``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.bundle import BUNDLE_PDF, LETTER_PDF, MANIFEST, PDF_LIBRARY, manifest_bytes, parse_events_jsonl, sha256
+from evidence.bundle import (
+    BUNDLE_PDF,
+    LETTER_PDF,
+    MANIFEST,
+    MANIFEST_KEYS,
+    PDF_LIBRARY,
+    REQUIRED_FILES,
+    manifest_bytes,
+    parse_events_jsonl,
+    sha256,
+    verification_page,
+)
 from evidence.bundle_pdf import build_bundle_pdf
 from evidence.content import (
     BundleContent,
@@ -33,13 +44,10 @@ from evidence.content import (
 )
 from evidence.letter import build_letter_pdf
 from evidence.replay import ReplayError, contract_from_records
+from evidence.verify_page import VERIFY_PAGE
 from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
 from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
-
-MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
-REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", "bundle.pdf",
-                  "letter-before-action.pdf", *(f"rates/{name}" for name in TABLE_FILES))
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,8 @@ def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: 
             made_with = manifest.get("pdf_library", "not recorded")
             raise Failed(f"{path}: does not equal the document rebuilt from events.jsonl (made with {made_with}; "
                          f"rebuilt with {PDF_LIBRARY})")
+    if files[VERIFY_PAGE] != verification_page():
+        raise Failed(f"{VERIFY_PAGE}: is not this verifier's page (made by another release of the ledger, or altered)")
 
 
 def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> BundleContent:

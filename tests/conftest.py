@@ -14,6 +14,7 @@ import pytest
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from tests import pg
+from tests.browser import chromium  # noqa: F401 - headless Chromium fixture
 from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
 
 
