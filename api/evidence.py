@@ -1,5 +1,6 @@
 """``POST /v1/attachments`` (raw upload, content-addressed), ``GET /v1/contracts/{id}/evidence`` (ZIP) and
-``GET /v1/contracts/{id}/claim`` (the statement of claim with its interest working, JSON).
+``GET /v1/contracts/{id}/claim`` (the statement of claim with its interest working, JSON) and
+``GET /v1/contracts/{id}/filing`` (what an online money claim asks for, JSON).
 
 Both open the attachment store per request: it lives in the event store's
 database (see ``evidence.attachments``), so every API host sees every upload.
@@ -17,9 +18,9 @@ from api.auth import protect
 from api.edge import account_id, body_bytes, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
-from evidence.export import claim_as_of, export_bundle
+from evidence.export import claim_as_of, export_bundle, filing_as_of
 from ledger import clock
-from schemas.evidence import AttachmentOut, ClaimOut
+from schemas.evidence import AttachmentOut, ClaimOut, FilingOut
 from schemas.queries import AsOfQuery
 
 blueprint = protect(Blueprint("evidence", __name__, url_prefix="/v1"))
@@ -70,3 +71,14 @@ def claim(contract_id: UUID) -> Response:
     found = claim_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
                         rates_dir=current_app.config.get("RATES_DIR"))
     return respond(ClaimOut().dump(found.to_dict()))
+
+
+@blueprint.get("/contracts/<uuid:contract_id>/filing")
+@operation("Ready-to-file money claim as of a date: parties, amount, interest with its daily amount and basis, court "
+           "fee, particulars of claim (at most 1,080 characters)", TAG, query=AsOfQuery, response=FilingOut,
+           errors=GET_ERRORS)
+def filing(contract_id: UUID) -> Response:
+    query = load_query(AsOfQuery())
+    found = filing_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
+                         rates_dir=current_app.config.get("RATES_DIR"))
+    return respond(FilingOut().dump(found.to_dict()))

@@ -26,6 +26,7 @@ from evidence.content import (
     claim_figures,
     document_index,
     interest_csv,
+    particulars_text,
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
@@ -34,6 +35,7 @@ from evidence.replay import contract_from_records
 from evidence.verify_page import VERIFY_PAGE, page_html
 from ledger.chain import ChainRecord, canonical_json, verify_chain
 from ledger.errors import ValidationError
+from ledger.filing import STATEMENT_FILE
 from ledger.rates import TABLE_FILES, tables_from_texts
 
 FORMAT = "paid-ledger-evidence/1"
@@ -41,7 +43,8 @@ MANIFEST = "manifest.json"
 BUNDLE_PDF = "bundle.pdf"
 LETTER_PDF = "letter-before-action.pdf"
 MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
-REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", BUNDLE_PDF, LETTER_PDF, VERIFY_PAGE,
+REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", STATEMENT_FILE, BUNDLE_PDF,
+                  LETTER_PDF, VERIFY_PAGE,
                   *(f"rates/{name}" for name in TABLE_FILES))
 # The verifier rebuilds both PDFs byte for byte: another reportlab version or font may lay them out otherwise.
 PDF_LIBRARY = f"reportlab {reportlab.Version}, font {'DejaVu Sans' if FONT == 'LedgerSans' else FONT}"
@@ -82,6 +85,7 @@ def data_files(content: BundleContent, rate_texts: dict[str, str]) -> dict[str, 
         "statement.csv": statement_csv(content).encode("utf-8"),
         "chronology.csv": chronology_csv(content).encode("utf-8"),
         "interest.csv": interest_csv(content).encode("utf-8"),
+        STATEMENT_FILE: particulars_text(content).encode("utf-8"),
     }
     files.update({f"rates/{name}": text.encode("utf-8") for name, text in sorted(rate_texts.items())})
     files.update({d.path: d.content for d in content.documents if d.content is not None})

@@ -1,4 +1,4 @@
-"""The one call each adapter makes (CLI, HTTP, demo): export a bundle, or compute the claim."""
+"""The one call each adapter makes (CLI, HTTP, demo): export a bundle, compute the claim, or the filing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, build_bundle
 from ledger.claim import Claim, statement_of_claim
+from ledger.filing import Filing, filing_for
 from ledger.rates import load_rate_tables, read_table_texts
 
 
@@ -31,3 +32,10 @@ def claim_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str
     """The statement of claim (principal + interest + fixed compensation) with its working, for one contract."""
     contract = app.get_contract(account_id, contract_id)
     return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir))
+
+
+def filing_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
+                 rates_dir: str | Path | None = None) -> Filing:
+    """What an online money claim asks for (parties, amount, interest, court fee, particulars), for one contract."""
+    contract = app.get_contract(account_id, contract_id)
+    return filing_for(contract, statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir)))

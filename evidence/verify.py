@@ -40,6 +40,7 @@ from evidence.content import (
     chronology_csv,
     claim_figures,
     interest_csv,
+    particulars_text,
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
@@ -47,6 +48,7 @@ from evidence.replay import ReplayError, contract_from_records
 from evidence.verify_page import VERIFY_PAGE
 from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
+from ledger.filing import STATEMENT_FILE
 from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
 
 
@@ -193,7 +195,7 @@ def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: li
     except (KeyError, RatesUnavailable, ValueError) as error:
         raise Failed(f"rates/: the rate tables cannot be used ({error})") from error
     for path, text in (("statement.csv", statement_csv(content)), ("chronology.csv", chronology_csv(content)),
-                       ("interest.csv", interest_csv(content))):
+                       ("interest.csv", interest_csv(content)), (STATEMENT_FILE, particulars_text(content))):
         if files[path] != text.encode("utf-8"):
             raise Failed(f"{path}: does not equal the figures recomputed from events.jsonl "
                          f"(first difference at line {first_difference(files[path], text)})")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import click
 
 from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
-from evidence.export import claim_as_of, export_bundle
+from evidence.export import claim_as_of, export_bundle, filing_as_of
 from evidence.verify import verify_bundle
 from ledger.claim import Claim
 from ledger.errors import LedgerError
@@ -67,6 +69,23 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
     click.echo(claim_text(found))
 
 
+@evidence.command("filing")
+@click.argument("contract_id", type=click.UUID)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the claim is computed to (default: today, UTC).")
+@click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+@click.option("--json", "as_json", is_flag=True, help="Print the filing as JSON (the shape of GET .../filing).")
+def filing_command(contract_id: UUID, as_of: datetime | None, account: str | None, as_json: bool) -> None:
+    """Print what an online money claim asks for: parties, amount, interest, court fee, particulars of claim."""
+    day = as_of.date() if as_of else datetime.now(UTC).date()
+    try:
+        found = filing_as_of(open_app(), account or default_account(), contract_id, as_of=day,
+                             rates_dir=os.environ.get(RATES_ENV))
+    except LedgerError as error:
+        fail(error)
+    click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if as_json else filing_text(found.to_dict()))
+
+
 @evidence.command("verify")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rates-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
@@ -117,4 +136,26 @@ def claim_text(claim: Claim) -> str:
         f"  interest               {money(claim.interest):>16}",
         f"  fixed compensation     {money(claim.compensation):>16}",
         f"  total claimed          {money(claim.total):>16}",
+    ])
+
+
+def filing_text(filing: dict[str, Any]) -> str:
+    """The filing as a person copies it into the court's form, field by field."""
+    def money(amount: int) -> str:
+        return format_minor(amount, filing["currency"])
+
+    def party(p: dict[str, Any]) -> str:
+        return ", ".join(str(x) for x in (p["name"], p["address"], p["email"]) if x)
+
+    interest, fee = filing["interest"], filing["court_fee"]
+    fee_line = (f"{money(fee['amount'])} ({fee['rule']}; fee table of {fee['effective_from']})" if fee
+                else "no fee table for this jurisdiction")
+    return "\n".join([
+        f"Money claim as of {filing['as_of']} ({filing['jurisdiction']})", "",
+        f"Claimant:   {party(filing['claimant'])}", f"Defendant:  {party(filing['defendant'])} ({filing['defendant']['kind']})",
+        f"Amount:     {money(filing['amount'])}",
+        f"Interest:   {money(interest['amount'])} from {interest['from']} to {interest['to']}, then "
+        f"{money(interest['daily_amount'])} a day", f"Basis:      {interest['basis']}",
+        f"Court fee:  {fee_line}", f"Total:      {money(filing['total'])}", "",
+        f"Particulars of claim ({filing['particulars_characters']} of 1,080 characters):", filing["particulars"],
     ])
