@@ -31,6 +31,7 @@ from evidence.content import (
 )
 from evidence.letter import build_letter_pdf
 from evidence.pdfkit import FONT
+from evidence.preaction import preaction_pdfs
 from evidence.replay import contract_from_records
 from evidence.verify_page import VERIFY_PAGE, page_html
 from ledger.chain import ChainRecord, canonical_json, verify_chain
@@ -120,6 +121,7 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
     stamp = generated_at.isoformat(timespec="seconds")
     files = data_files(content, rate_texts)
     files[LETTER_PDF] = build_letter_pdf(content)
+    files.update(preaction_pdfs(content))
     files[VERIFY_PAGE] = verification_page()
     listed = {path: (sha256(data), len(data)) for path, data in files.items()}
     files = {BUNDLE_PDF: build_bundle_pdf(content, chain.fingerprint, stamp, listed), **files}

@@ -92,9 +92,8 @@ def protocol_note(content: BundleContent) -> list[Flowable]:
         return [para("Enclosed: the statement of account (next page).", SMALL)]
     if c.client["kind"] == "individual":
         return [para("This letter is sent under the Pre-Action Protocol for Debt Claims. Enclosed: the statement of "
-                     "account (next page). The sender must also enclose the Information Sheet, the Reply Form and the "
-                     "Financial Statement form from the Protocol's annex. You may wish to seek free independent debt "
-                     "advice.", SMALL)]
+                     "account (next page), an Information Sheet, a Reply Form and a Financial Statement form. Please "
+                     "reply on the Reply Form. You may wish to seek free independent debt advice.", SMALL)]
     return [para("This letter is sent in accordance with the Practice Direction on Pre-Action Conduct. Enclosed: the "
                  "statement of account (next page).", SMALL)]
 

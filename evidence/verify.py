@@ -44,6 +44,7 @@ from evidence.content import (
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
+from evidence.preaction import preaction_pdfs
 from evidence.replay import ReplayError, contract_from_records
 from evidence.verify_page import VERIFY_PAGE
 from ledger.chain import ChainRecord, verify_chain
@@ -170,7 +171,9 @@ def table_lines(text: str) -> list[str]:
 
 
 def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: BundleContent) -> None:
-    """Both PDFs are rebuilt from the recomputed content and must be byte-identical (reportlab, invariant mode)."""
+    """The pre-action forms and both PDFs are rebuilt from the recomputed content and must be byte-identical
+    (reportlab, invariant mode)."""
+    check_preaction(files, content)  # first: a form left out also changes the file list the bundle PDF shows
     listed = {path: (entry["sha256"], entry["bytes"]) for path, entry in manifest["files"].items() if path != BUNDLE_PDF}
     rebuilt = {LETTER_PDF: build_letter_pdf(content),
                BUNDLE_PDF: build_bundle_pdf(content, manifest["chain_head"], manifest["generated_at"], listed)}
@@ -181,6 +184,18 @@ def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: 
                          f"rebuilt with {PDF_LIBRARY})")
     if files[VERIFY_PAGE] != verification_page():
         raise Failed(f"{VERIFY_PAGE}: is not this verifier's page (made by another release of the ledger, or altered)")
+
+
+def check_preaction(files: dict[str, bytes], content: BundleContent) -> None:
+    """The pre-action forms are there exactly when the debtor is an individual in England and Wales, as rebuilt."""
+    rebuilt = preaction_pdfs(content)
+    for path in sorted({*rebuilt, *(p for p in files if p.startswith("pre-action/"))}):
+        if path not in files:
+            raise Failed(f"{path}: required for an individual debtor in England and Wales, but missing")
+        if path not in rebuilt:
+            raise Failed(f"{path}: not a form this debtor is sent (the debtor is not an individual in England and Wales)")
+        if files[path] != rebuilt[path]:
+            raise Failed(f"{path}: does not equal the form rebuilt from events.jsonl")
 
 
 def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> BundleContent:
