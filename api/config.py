@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": MIB,  # larger request bodies get 413
     "CREATE_TABLES": None,  # None: yes on SQLite, no on PostgreSQL (tables come from `ledger db migrate`)
     "RATES_DIR": None,  # None: the reference-rate tables shipped in ledger/rates; else an operator-updated copy
+    "TSA_URL": None,  # an RFC 3161 timestamp authority: each bundle exported timestamps the contract's chain head
+    "TSA_CA_FILE": None,  # PEM CA certificates of that authority (copied into bundles to check the tokens offline)
     "RUN_PROJECTIONS": None,  # None: read models run in a background thread on SQLite only (`ledger project` elsewhere)
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from uuid import UUID
 
 from flask import Blueprint, Response, current_app
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, current_app
 from api.auth import protect
 from api.edge import account_id, body_bytes, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
+from evidence.anchors import Tsa
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.export import claim_as_of, export_bundle, filing_as_of
 from ledger import clock
@@ -34,6 +36,11 @@ def attachment_store() -> Iterator[AttachmentStore]:
         yield store
     finally:
         store.close()
+
+
+def configured_tsa() -> Tsa | None:
+    url, ca_file = current_app.config.get("TSA_URL"), current_app.config.get("TSA_CA_FILE")
+    return Tsa(url, Path(ca_file).read_bytes()) if url and ca_file else None
 
 
 @blueprint.post("/attachments")
@@ -57,7 +64,7 @@ def evidence_bundle(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     with attachment_store() as store:
         bundle = export_bundle(ledger(), account_id(), contract_id, as_of=query["as_of"], generated_at=clock.now(),
-                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store)
+                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store, tsa=configured_tsa())
     name = f"evidence-{contract_id}-{query['as_of'].isoformat()}.zip"
     return Response(bundle.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.fingerprint}"'})

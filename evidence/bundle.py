@@ -111,7 +111,7 @@ class Bundle:
 
 
 def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: datetime, rate_texts: dict[str, str],
-                 fetch_attachments: Fetch) -> Bundle:
+                 fetch_attachments: Fetch, anchor_files: dict[str, bytes] | None = None) -> Bundle:
     chain = verify_chain(records[0].contract_id if records else "", records)
     if not chain.ok or chain.fingerprint is None:
         raise ValidationError(f"the stored chain does not verify (version {chain.broken_version}: {chain.reason})")
@@ -122,6 +122,7 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
     files = data_files(content, rate_texts)
     files[LETTER_PDF] = build_letter_pdf(content)
     files.update(preaction_pdfs(content))
+    files.update(anchor_files or {})
     files[VERIFY_PAGE] = verification_page()
     listed = {path: (sha256(data), len(data)) for path, data in files.items()}
     files = {BUNDLE_PDF: build_bundle_pdf(content, chain.fingerprint, stamp, listed), **files}

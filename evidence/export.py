@@ -7,8 +7,10 @@ from pathlib import Path
 from uuid import UUID
 
 from application.service import LedgerApplication
+from evidence.anchors import AnchorStore, Tsa, anchor_head, bundle_files
 from evidence.attachments import AttachmentStore
 from evidence.bundle import Bundle, build_bundle
+from ledger.chain import ChainRecord
 from ledger.claim import Claim, statement_of_claim
 from ledger.filing import Filing, filing_for
 from ledger.rates import load_rate_tables, read_table_texts
@@ -16,15 +18,26 @@ from ledger.rates import load_rate_tables, read_table_texts
 
 def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
                   generated_at: datetime, rates_dir: str | Path | None = None,
-                  attachments: AttachmentStore | None = None) -> Bundle:
-    """Build the ZIP for one contract of the account (ContractNotFound for anyone else's)."""
+                  attachments: AttachmentStore | None = None, tsa: Tsa | None = None) -> Bundle:
+    """Build the ZIP for one contract of the account (ContractNotFound for anyone else's). With a TSA, the current
+    head is timestamped first, and every token kept for the contract goes into the bundle."""
     records = app.event_records(account_id, contract_id)
+    anchor_files = export_anchors(app, account_id, records, tsa) if tsa else {}
 
     def fetch(digests: list[str]) -> dict[str, bytes | None]:
         return attachments.get_many(account_id, digests) if attachments else dict.fromkeys(digests)
 
     return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
-                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch)
+                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch, anchor_files=anchor_files)
+
+
+def export_anchors(app: LedgerApplication, account_id: str, records: list[ChainRecord], tsa: Tsa) -> dict[str, bytes]:
+    store = AnchorStore(app.store)
+    try:
+        anchor_head(store, tsa, account_id, records)
+        return bundle_files(store.of_contract(account_id, records[0].contract_id) if records else [], tsa)
+    finally:
+        store.close()
 
 
 def claim_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,

@@ -4,7 +4,9 @@ In order, stopping at the first failure and naming it: every ZIP entry name
 appears once; the manifest is intact (its own digest, its one layout); every
 file matches its SHA-256 in the manifest and nothing is missing or added; every
 attachment matches its name; every event's hash and link
-(``ledger.chain.verify_chain``) up to the chain head in the manifest; the
+(``ledger.chain.verify_chain``) up to the chain head in the manifest; every
+timestamp token in anchors/ is over the head of its version and signed under
+anchors/tsa-ca.pem (``evidence.anchors``, with ``openssl``); the
 bundle's rates/ tables equal the verifier's (packaged, or a directory the
 person verifying chooses); the statement, chronology, interest and claim totals
 recomputed from ``events.jsonl`` equal the ones in the CSVs and the manifest;
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evidence.anchors import CA_FILE, Anchor, check_anchor, token_head, verify_token
 from evidence.bundle import (
     BUNDLE_PDF,
     LETTER_PDF,
@@ -77,6 +80,7 @@ def verify_bundle(source: str | Path | bytes, rates_dir: str | Path | None = Non
         manifest = check_manifest(files)
         check_files(files, manifest)
         records = check_chain(files, manifest)
+        check_anchors(files, records)
         check_rates(files, trusted, "packaged" if rates_dir is None else str(rates_dir))
         content = check_figures(files, manifest, records)
         check_documents(files, manifest, content)
@@ -150,6 +154,30 @@ def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[Chain
         raise Failed(f"events.jsonl: chain head {result.fingerprint} (version {result.version}) is not the one "
                      f"in the manifest")
     return records
+
+
+def check_anchors(files: dict[str, bytes], records: list[ChainRecord]) -> None:
+    """Each anchors/<version>.tsr: a granted token over the head of that version, signed under anchors/tsa-ca.pem."""
+    tokens = sorted((p for p in files if p.startswith("anchors/") and p.endswith(".tsr")), key=anchor_version)
+    if tokens and CA_FILE not in files:
+        raise Failed(f"{CA_FILE}: missing (the timestamp tokens cannot be checked)")
+    for path in tokens:
+        head = token_head(files[path])
+        if head is None:
+            raise Failed(f"{path}: not a granted timestamp token")
+        failure = check_anchor(Anchor(str(records[0].contract_id), anchor_version(path), head, files[path], ""), records)
+        if failure:
+            raise Failed(f"{path}: {failure}")
+        why = verify_token(files[path], head, files[CA_FILE])
+        if why:
+            raise Failed(f"{path}: the timestamp token does not verify ({why})")
+
+
+def anchor_version(path: str) -> int:
+    name = path.removeprefix("anchors/").removesuffix(".tsr")
+    if not name.isdigit() or int(name) < 1:
+        raise Failed(f"{path}: not named anchors/<version>.tsr")
+    return int(name)
 
 
 def check_rates(files: dict[str, bytes], trusted: dict[str, str], where: str) -> None:

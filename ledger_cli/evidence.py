@@ -12,6 +12,7 @@ from uuid import UUID
 import click
 
 from application.service import LedgerApplication
+from evidence.anchors import Tsa
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle, filing_as_of
 from evidence.verify import verify_bundle
@@ -35,15 +36,20 @@ def evidence() -> None:
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
-def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None) -> None:
-    """Write the evidence ZIP for CONTRACT_ID."""
+@click.option("--tsa-url", envvar="LEDGER_TSA_URL", default=None, help="RFC 3161 timestamp authority: timestamp the head.")
+@click.option("--tsa-ca-file", envvar="LEDGER_TSA_CA_FILE", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM CA certificates of the TSA.")
+def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, tsa_url: str | None,
+                   tsa_ca_file: Path | None) -> None:
+    """Write the evidence ZIP for CONTRACT_ID (with LEDGER_TSA_URL, its chain head timestamped first)."""
     app = open_app()
     now = datetime.now(UTC)
     day = as_of.date() if as_of else now.date()
     try:
         store = AttachmentStore(app.store)
+        tsa = Tsa(tsa_url, tsa_ca_file.read_bytes()) if tsa_url and tsa_ca_file else None
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+                               rates_dir=os.environ.get(RATES_ENV), attachments=store, tsa=tsa)
     except LedgerError as error:
         fail(error)
     output.write_bytes(bundle.data)
