@@ -64,7 +64,8 @@ def evidence_bundle(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     with attachment_store() as store:
         bundle = export_bundle(ledger(), account_id(), contract_id, as_of=query["as_of"], generated_at=clock.now(),
-                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store, tsa=configured_tsa())
+                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store,
+                               strict=bool(current_app.config.get("RATES_STRICT")), tsa=configured_tsa())
     name = f"evidence-{contract_id}-{query['as_of'].isoformat()}.zip"
     return Response(bundle.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.fingerprint}"'})
@@ -76,7 +77,7 @@ def evidence_bundle(contract_id: UUID) -> Response:
 def claim(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     found = claim_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
-                        rates_dir=current_app.config.get("RATES_DIR"))
+                        rates_dir=current_app.config.get("RATES_DIR"), strict=bool(current_app.config.get("RATES_STRICT")))
     return respond(ClaimOut().dump(found.to_dict()))
 
 
@@ -87,5 +88,5 @@ def claim(contract_id: UUID) -> Response:
 def filing(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     found = filing_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
-                         rates_dir=current_app.config.get("RATES_DIR"))
+                         rates_dir=current_app.config.get("RATES_DIR"), strict=bool(current_app.config.get("RATES_STRICT")))
     return respond(FilingOut().dump(found.to_dict()))

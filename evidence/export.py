@@ -18,7 +18,7 @@ from ledger.rates import load_rate_tables, read_table_texts
 
 def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
                   generated_at: datetime, rates_dir: str | Path | None = None,
-                  attachments: AttachmentStore | None = None, tsa: Tsa | None = None) -> Bundle:
+                  attachments: AttachmentStore | None = None, strict: bool = False, tsa: Tsa | None = None) -> Bundle:
     """Build the ZIP for one contract of the account (ContractNotFound for anyone else's). With a TSA, the current
     head is timestamped first, and every token kept for the contract goes into the bundle."""
     records = app.event_records(account_id, contract_id)
@@ -28,7 +28,8 @@ def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | s
         return attachments.get_many(account_id, digests) if attachments else dict.fromkeys(digests)
 
     return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
-                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch, anchor_files=anchor_files)
+                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch, strict=strict,
+                        anchor_files=anchor_files)
 
 
 def export_anchors(app: LedgerApplication, account_id: str, records: list[ChainRecord], tsa: Tsa) -> dict[str, bytes]:
@@ -41,14 +42,15 @@ def export_anchors(app: LedgerApplication, account_id: str, records: list[ChainR
 
 
 def claim_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
-                rates_dir: str | Path | None = None) -> Claim:
+                rates_dir: str | Path | None = None, strict: bool = False) -> Claim:
     """The statement of claim (principal + interest + fixed compensation) with its working, for one contract."""
     contract = app.get_contract(account_id, contract_id)
-    return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir))
+    return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir, strict=strict))
 
 
 def filing_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
-                 rates_dir: str | Path | None = None) -> Filing:
+                 rates_dir: str | Path | None = None, strict: bool = False) -> Filing:
     """What an online money claim asks for (parties, amount, interest, court fee, particulars), for one contract."""
     contract = app.get_contract(account_id, contract_id)
-    return filing_for(contract, statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir)))
+    tables = load_rate_tables(rates_dir, strict=strict)
+    return filing_for(contract, statement_of_claim(contract, as_of.isoformat(), tables))

@@ -175,7 +175,7 @@ def statement_text(contract: Contract, claim: Claim, daily: int, *, detail: bool
         f"3. {interest_sentence(claim, money, daily)}",
     ]
     if claim.compensation:
-        parts.append(f"4. The Claimant claims fixed compensation of {money(claim.compensation)} (s.5A of the Act).")
+        parts.append(f"4. The Claimant claims {compensation_words(claim)} of {money(claim.compensation)}.")
     amount = money(claim.principal + claim.compensation)
     parts.append(
         f"{len(parts) + 1}. The Claimant claims {amount}, interest of {money(claim.interest)} to "
@@ -202,8 +202,22 @@ def invoices_sentence(claim: Claim, money: Any, detail: bool) -> str:
     return f"The Claimant invoiced the Defendant ({count} {span}). {owed[0].upper()}{owed[1:]}."
 
 
+def compensation_words(claim: Claim) -> str:
+    regime = claim.regime
+    if regime.damages_citation:
+        return f"{regime.compensation_label.lower()} ({regime.damages_citation})"
+    cited = {"uk_statutory": " (s.5A of the 1998 Act)", "eu_statutory": " (Art. 6 of Directive 2011/7/EU)"}
+    return regime.compensation_label.lower() + cited.get(regime.kind, "")
+
+
+def interest_law(claim: Claim) -> str | None:
+    if claim.regime.kind == "us_statutory":
+        return f"statutory interest under {claim.regime.rate_source}"
+    return INTEREST_LAW.get(claim.regime.kind)
+
+
 def interest_sentence(claim: Claim, money: Any, daily: int) -> str:
-    law = INTEREST_LAW.get(claim.regime.kind)
+    law = interest_law(claim)
     if law is None:
         reason = {
             "none": "the contract provides for none",

@@ -16,13 +16,16 @@ from evidence.anchors import Tsa
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle, filing_as_of
 from evidence.verify import verify_bundle
+from ledger import clock
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import default_account, fail_for_contract, open_app
+from ledger_cli.rates import RATES_ENV, STRICT_ENV, warn_about_rates
 from ledger_cli.render import table
 
-RATES_ENV = "LEDGER_RATES_DIR"
+STRICT_HELP = ("Refuse (rates_unavailable) rather than carry the last verified rate forward past a table's "
+               "verified-through date (default: $LEDGER_RATES_STRICT).")
 
 
 @click.group()
@@ -36,27 +39,31 @@ def evidence() -> None:
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
 @click.option("--tsa-url", envvar="LEDGER_TSA_URL", default=None, help="RFC 3161 timestamp authority: timestamp the head.")
 @click.option("--tsa-ca-file", envvar="LEDGER_TSA_CA_FILE", default=None,
               type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM CA certificates of the TSA.")
-def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, tsa_url: str | None,
-                   tsa_ca_file: Path | None) -> None:
+def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, strict: bool,
+                   tsa_url: str | None, tsa_ca_file: Path | None) -> None:
     """Write the evidence ZIP for CONTRACT_ID (with LEDGER_TSA_URL, its chain head timestamped first)."""
     app = open_app()
-    now = datetime.now(UTC)
+    now = clock.now()
     day = as_of.date() if as_of else now.date()
+    warn_about_rates(os.environ.get(RATES_ENV))
     try:
         store = AttachmentStore(app.store)
         tsa = Tsa(tsa_url, tsa_ca_file.read_bytes()) if tsa_url and tsa_ca_file else None
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store, tsa=tsa)
+                               rates_dir=os.environ.get(RATES_ENV), attachments=store, strict=strict, tsa=tsa)
     except LedgerError as error:
-        fail(error)
+        fail_for_contract(app, error, contract_id, account or default_account())
     output.write_bytes(bundle.data)
     claim = bundle.manifest["claim"]
     click.echo(f"wrote {output} ({len(bundle.data):,} bytes, {bundle.manifest['events']} events, as of {day})")
     click.echo(f"total claimed {format_minor(claim['total'], claim['currency'])} (principal, interest and fixed "
                f"compensation); fingerprint {bundle.fingerprint}")
+    for note in claim.get("provisional", []):
+        click.echo(f"PROVISIONAL: {note}")
 
 
 @evidence.command("claim")
@@ -64,15 +71,19 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
-def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None) -> None:
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
+@click.option("--json", "as_json", is_flag=True, help="The claim as JSON (the API's claim body).")
+def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None, strict: bool, as_json: bool) -> None:
     """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
-    day = as_of.date() if as_of else datetime.now(UTC).date()
+    day = as_of.date() if as_of else clock.now().date()
+    app = open_app()
+    warn_about_rates(os.environ.get(RATES_ENV))
     try:
-        found = claim_as_of(open_app(), account or default_account(), contract_id, as_of=day,
-                            rates_dir=os.environ.get(RATES_ENV))
+        found = claim_as_of(app, account or default_account(), contract_id, as_of=day,
+                            rates_dir=os.environ.get(RATES_ENV), strict=strict)
     except LedgerError as error:
-        fail(error)
-    click.echo(claim_text(found))
+        fail_for_contract(app, error, contract_id, account or default_account())
+    click.echo(json.dumps(found.to_dict(), indent=2, sort_keys=True) if as_json else claim_text(found))
 
 
 @evidence.command("filing")
@@ -80,15 +91,17 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the filing as JSON (the shape of GET .../filing).")
-def filing_command(contract_id: UUID, as_of: datetime | None, account: str | None, as_json: bool) -> None:
+def filing_command(contract_id: UUID, as_of: datetime | None, account: str | None, strict: bool, as_json: bool) -> None:
     """Print what an online money claim asks for: parties, amount, interest, court fee, particulars of claim."""
-    day = as_of.date() if as_of else datetime.now(UTC).date()
+    day = as_of.date() if as_of else clock.now().date()
+    app = open_app()
     try:
-        found = filing_as_of(open_app(), account or default_account(), contract_id, as_of=day,
-                             rates_dir=os.environ.get(RATES_ENV))
+        found = filing_as_of(app, account or default_account(), contract_id, as_of=day,
+                             rates_dir=os.environ.get(RATES_ENV), strict=strict)
     except LedgerError as error:
-        fail(error)
+        fail_for_contract(app, error, contract_id, account or default_account())
     click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if as_json else filing_text(found.to_dict()))
 
 
@@ -136,11 +149,12 @@ def claim_text(claim: Claim) -> str:
                     right={3, 4, 5, 6}) if rows else "(no interest periods)"
     return "\n".join([
         f"Statement of claim as of {claim.as_of}", "", working, "", claim.regime.basis, "",
+        *(f"PROVISIONAL: {note}" for note in claim.provisional),
         *(f"  {i.number}: interest {money(i.interest)}, fixed compensation {money(i.compensation)}"
           for i in claim.invoices),
         f"  principal outstanding  {money(claim.principal):>16}",
         f"  interest               {money(claim.interest):>16}",
-        f"  fixed compensation     {money(claim.compensation):>16}",
+        f"  {claim.regime.compensation_label.lower():<22} {money(claim.compensation):>16}",
         f"  total claimed          {money(claim.total):>16}",
     ])
 

@@ -90,7 +90,7 @@ def test_particulars_never_exceed_1080_characters_and_state_amount_basis_and_int
     assert format_minor(claim.total, contract.currency) in text  # the amount
     assert "written contract" in text and contract.signed_on in text  # the basis of the claim
     assert "Interest: " in text  # the interest: its law, rate, amount and daily amount, or that none is claimed
-    if claim.regime.kind in ("uk_statutory", "eu_statutory", "contractual"):
+    if claim.regime.kind in ("uk_statutory", "eu_statutory", "us_statutory", "contractual"):
         assert "a year" in text and format_minor(claim.interest, contract.currency) + f" to {as_of}" in text
         assert format_minor(filing.daily_interest, contract.currency) + " a day" in text
     else:
