@@ -71,3 +71,27 @@ def test_a_claim_too_long_for_the_form_is_shortened_and_says_the_full_statement_
     # 3,000,000 x 12.75% x 30 / 365 = 31,438.36 pence; daily 3,000,000 x 12.75% / 365 = 1,047.95 -> 1,048
     assert filing.daily_interest == 1048
     assert "GBP 10.48 a day" in filing.particulars
+
+
+def test_a_new_york_claim_states_the_cplr_rate_and_basis_and_has_no_english_court_fee() -> None:
+    usd = lambda amount: {"amount": amount, "currency": "USD"}  # noqa: E731
+    contract = Contract.sign(
+        contract_id=uuid4(),
+        account_id="acct",
+        occurred_on=date(2026, 1, 2),
+        title="Brand identity",
+        supplier={"name": "Studio LLC", "email": "s@example.com", "kind": "business"},
+        client={"name": "Client Inc", "email": "c@example.com", "kind": "business"},
+        currency="USD",
+        total=usd(1_000_000),
+        jurisdiction="US-NY",
+        late_payment={"kind": "statutory"},
+        milestones=[{"key": "m", "title": "Identity", "amount": usd(1_000_000), "due": "on_signing"}],
+    )
+    contract.issue_invoice(number="INV-1", occurred_on=date(2026, 1, 2), milestone_keys=["m"], due_on=date(2026, 1, 31))
+    filing = filing_for(contract, statement_of_claim(contract, "2026-03-02", load_rate_tables()))
+    # USD 10,000.00 at 9% from 2026-02-01 to 2026-03-02 (30 days): 1,000,000 x 0.09 x 30 / 365 = 7,397.26 cents;
+    # a day: 1,000,000 x 0.09 / 365 = 246.58 -> 247 cents.
+    assert (filing.claim.interest, filing.daily_interest, filing.court_fee) == (7397, 247, None)
+    assert "statutory interest under N.Y. CPLR 5001" in filing.particulars and "9% a year" in filing.particulars
+    assert "USD 73.97 to 2026-03-02" in filing.particulars and "USD 2.47 a day" in filing.particulars
