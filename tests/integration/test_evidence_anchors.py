@@ -150,3 +150,22 @@ def test_a_token_from_a_tsa_the_bundles_ca_did_not_certify_fails_its_signature_c
     files["anchors/tsa-ca.pem"] = (stranger / "ca.crt").read_bytes()
     failure = verify_bundle(rezip(files, "anchors/tsa-ca.pem")).failure
     assert failure is not None and failure.startswith("anchors/19.tsr: the timestamp token does not verify ("), failure
+
+
+def test_tokens_are_kept_once_per_version_with_their_contract_on_sqlite_and_postgresql(
+    app: LedgerApplication, local_tsa: Tsa
+) -> None:
+    contract_id, _ = run_dispute_story(app, ACCOUNT)
+    first = export_bundle(app, ACCOUNT, contract_id, as_of=AS_OF, generated_at=GENERATED_AT, tsa=local_tsa)
+    second = export_bundle(app, ACCOUNT, contract_id, as_of=AS_OF, generated_at=GENERATED_AT, tsa=local_tsa)
+    assert members(first.data)["anchors/19.tsr"] == members(second.data)["anchors/19.tsr"]  # not asked for again
+    store = AnchorStore(app.store)
+    try:
+        kept = store.all()
+        assert [(account, a.contract_id, a.version, a.head) for account, a in kept] == [
+            (ACCOUNT, str(contract_id), 19, first.fingerprint)
+        ]
+        assert store.of_contract("someone-else", str(contract_id)) == []
+    finally:
+        store.close()
+    assert verify_bundle(second.data).ok
