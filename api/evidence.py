@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from uuid import UUID
 
 from flask import Blueprint, Response, current_app
@@ -18,7 +17,7 @@ from flask import Blueprint, Response, current_app
 from api.auth import protect
 from api.edge import account_id, body_bytes, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
-from evidence.anchors import Tsa
+from evidence.anchors import Tsa, load_tsa
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.export import claim_as_of, export_bundle, filing_as_of
 from ledger import clock
@@ -39,8 +38,7 @@ def attachment_store() -> Iterator[AttachmentStore]:
 
 
 def configured_tsa() -> Tsa | None:
-    url, ca_file = current_app.config.get("TSA_URL"), current_app.config.get("TSA_CA_FILE")
-    return Tsa(url, Path(ca_file).read_bytes()) if url and ca_file else None
+    return load_tsa(current_app.config.get("TSA_URL"), current_app.config.get("TSA_CA_FILE"))
 
 
 @blueprint.post("/attachments")

@@ -19,12 +19,12 @@ import subprocess
 import tempfile
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from infrastructure.store import StoreConfig
+from ledger import clock
 from ledger.chain import ChainRecord
-from ledger.errors import ValidationError
+from ledger.errors import ConfigurationError, ValidationError
 from projections.db import Database
 
 TABLE = "ledger_contract_anchors"
@@ -49,6 +49,15 @@ class Tsa:
 
     url: str
     ca_pem: bytes
+
+
+def load_tsa(url: str | None, ca_file: str | Path | None) -> Tsa | None:
+    """The TSA of the settings (LEDGER_TSA_URL, LEDGER_TSA_CA_FILE), or None when no URL is set."""
+    if not url:
+        return None
+    if not ca_file or not Path(ca_file).is_file():
+        raise ConfigurationError("LEDGER_TSA_URL needs LEDGER_TSA_CA_FILE: the PEM CA certificates of the authority")
+    return Tsa(url, Path(ca_file).read_bytes())
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ def anchor_head(store: AnchorStore, tsa: Tsa, account_id: str, records: list[Cha
         head.version,
         head.hash,
         request_token(tsa, head.hash),
-        datetime.now(UTC).isoformat(timespec="seconds"),
+        clock.now().isoformat(timespec="seconds"),
     )
     store.add(account_id, anchor)
     return anchor

@@ -10,16 +10,22 @@ from uuid import UUID
 import click
 
 from application.service import LedgerApplication
-from evidence.anchors import AnchorStore, Tsa, anchor_head, check_anchor
-from ledger_cli.context import open_app
+from evidence.anchors import AnchorStore, Tsa, anchor_head, check_anchor, load_tsa
+from ledger.errors import LedgerError
+from ledger_cli.context import current_settings, fail, open_app
 
 PAGE = 500  # notifications read per page while looking for contract heads
 
 
 def tsa_from(url: str | None, ca_file: Path | None) -> Tsa:
-    if not url or ca_file is None:
+    settings = current_settings()
+    try:
+        tsa = load_tsa(url or settings.tsa_url, ca_file or settings.tsa_ca_file)
+    except LedgerError as error:
+        fail(error)
+    if tsa is None:
         raise click.UsageError("set LEDGER_TSA_URL and LEDGER_TSA_CA_FILE (or --tsa-url and --tsa-ca-file)")
-    return Tsa(url, ca_file.read_bytes())
+    return tsa
 
 
 def contract_ids(app: LedgerApplication) -> list[str]:
@@ -37,13 +43,12 @@ def contract_ids(app: LedgerApplication) -> list[str]:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--tsa-url", envvar="LEDGER_TSA_URL", default=None, help="RFC 3161 timestamp authority (POST).")
+@click.option("--tsa-url", default=None, help="RFC 3161 timestamp authority, POST (default: LEDGER_TSA_URL).")
 @click.option(
     "--tsa-ca-file",
-    envvar="LEDGER_TSA_CA_FILE",
     default=None,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="PEM CA certificates of the TSA.",
+    help="PEM CA certificates of the TSA (default: LEDGER_TSA_CA_FILE).",
 )
 @click.option(
     "--every",

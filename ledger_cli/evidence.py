@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -12,7 +11,7 @@ from uuid import UUID
 import click
 
 from application.service import LedgerApplication
-from evidence.anchors import Tsa
+from evidence.anchors import load_tsa
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle, filing_as_of
 from evidence.verify import verify_bundle
@@ -20,8 +19,8 @@ from ledger import clock
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
-from ledger_cli.context import default_account, fail_for_contract, open_app
-from ledger_cli.rates import RATES_ENV, STRICT_ENV, warn_about_rates
+from ledger_cli.context import current_settings, default_account, fail_for_contract, open_app
+from ledger_cli.rates import STRICT_ENV, warn_about_rates
 from ledger_cli.render import table
 
 STRICT_HELP = ("Refuse (rates_unavailable) rather than carry the last verified rate forward past a table's "
@@ -40,21 +39,22 @@ def evidence() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
 @click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
-@click.option("--tsa-url", envvar="LEDGER_TSA_URL", default=None, help="RFC 3161 timestamp authority: timestamp the head.")
-@click.option("--tsa-ca-file", envvar="LEDGER_TSA_CA_FILE", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM CA certificates of the TSA.")
+@click.option("--tsa-url", default=None, help="RFC 3161 timestamp authority: timestamp the head (default: LEDGER_TSA_URL).")
+@click.option("--tsa-ca-file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM CA certificates of the TSA (default: LEDGER_TSA_CA_FILE).")
 def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, strict: bool,
                    tsa_url: str | None, tsa_ca_file: Path | None) -> None:
     """Write the evidence ZIP for CONTRACT_ID (with LEDGER_TSA_URL, its chain head timestamped first)."""
     app = open_app()
     now = clock.now()
     day = as_of.date() if as_of else now.date()
-    warn_about_rates(os.environ.get(RATES_ENV))
+    warn_about_rates(current_settings().rates_dir)
     try:
         store = AttachmentStore(app.store)
-        tsa = Tsa(tsa_url, tsa_ca_file.read_bytes()) if tsa_url and tsa_ca_file else None
+        settings = current_settings()
+        tsa = load_tsa(tsa_url or settings.tsa_url, tsa_ca_file or settings.tsa_ca_file)
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store, strict=strict, tsa=tsa)
+                               rates_dir=current_settings().rates_dir, attachments=store, strict=strict, tsa=tsa)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     output.write_bytes(bundle.data)
@@ -77,10 +77,10 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
     """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
     day = as_of.date() if as_of else clock.now().date()
     app = open_app()
-    warn_about_rates(os.environ.get(RATES_ENV))
+    warn_about_rates(current_settings().rates_dir)
     try:
         found = claim_as_of(app, account or default_account(), contract_id, as_of=day,
-                            rates_dir=os.environ.get(RATES_ENV), strict=strict)
+                            rates_dir=current_settings().rates_dir, strict=strict)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     click.echo(json.dumps(found.to_dict(), indent=2, sort_keys=True) if as_json else claim_text(found))
@@ -99,7 +99,7 @@ def filing_command(contract_id: UUID, as_of: datetime | None, account: str | Non
     app = open_app()
     try:
         found = filing_as_of(app, account or default_account(), contract_id, as_of=day,
-                             rates_dir=os.environ.get(RATES_ENV), strict=strict)
+                             rates_dir=current_settings().rates_dir, strict=strict)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if as_json else filing_text(found.to_dict()))
@@ -123,8 +123,8 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     """The end of the demo: write the bundle, check it offline, and say where it is."""
     store = AttachmentStore(app.store)
     try:
-        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=clock.now(),
+                               rates_dir=current_settings().rates_dir, attachments=store)
     finally:
         store.close()
     path.write_bytes(bundle.data)
@@ -133,7 +133,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     click.echo(f"\nEvidence bundle as of {as_of}: {path}")
     click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
                f"{money['compensation']} = {money['total']}")
-    result = verify_bundle(path, rates_dir=os.environ.get(RATES_ENV))
+    result = verify_bundle(path, rates_dir=current_settings().rates_dir)
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
 

@@ -23,6 +23,7 @@ from evidence.export import export_bundle
 from evidence.preaction import FINANCIAL_STATEMENT, INFORMATION_SHEET, REPLY_FORM
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
+from tests.factories import as_command, signing
 from tests.integration.evidence_story import AS_OF, run_dispute_story
 
 ACCOUNT = "acct-preaction"
@@ -43,27 +44,37 @@ def individual_contract(app: LedgerApplication) -> UUID:
 
     signed = app.sign_contract(
         ACCOUNT,
-        str(uuid4()),
-        occurred_on=date(2026, 5, 4),
-        title="Kitchen design drawings",
-        reference="KD-7",
-        supplier={
-            "name": "Ada Byte Studio Ltd",
-            "email": "accounts@adabyte.example",
-            "address": "4 Loom Street, Manchester",
-        },
-        client={"name": "Sam Okafor", "email": "sam@example.com", "kind": "individual", "address": "9 Elm Road, Leeds"},
-        currency="GBP",
-        total=gbp(180_000),
-        jurisdiction="GB-ENG",
-        late_payment={"kind": "statutory"},
-        milestones=[{"key": "m", "title": "Drawings", "amount": gbp(180_000), "due": "on_signing"}],
+        signing(
+            {
+                "occurred_on": date(2026, 5, 4),
+                "title": "Kitchen design drawings",
+                "reference": "KD-7",
+                "supplier": {
+                    "name": "Ada Byte Studio Ltd",
+                    "email": "accounts@adabyte.example",
+                    "address": "4 Loom Street, Manchester",
+                },
+                "client": {
+                    "name": "Sam Okafor",
+                    "email": "sam@example.com",
+                    "kind": "individual",
+                    "address": "9 Elm Road, Leeds",
+                },
+                "currency": "GBP",
+                "total": gbp(180_000),
+                "jurisdiction": "GB-ENG",
+                "late_payment": {"kind": "statutory"},
+                "milestones": [{"key": "m", "title": "Drawings", "amount": gbp(180_000), "due": "on_signing"}],
+            }
+        ),
+        idempotency_key=str(uuid4()),
     )
     app.execute(
         ACCOUNT,
         signed.contract_id,
-        "issue_invoice",
-        {"occurred_on": date(2026, 5, 4), "milestone_keys": ["m"], "due_on": date(2026, 6, 3)},
+        as_command(
+            "issue_invoice", {"occurred_on": date(2026, 5, 4), "milestone_keys": ["m"], "due_on": date(2026, 6, 3)}
+        ),
         idempotency_key="pa-inv",
     )
     return UUID(str(signed.contract_id))
