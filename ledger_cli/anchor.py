@@ -9,6 +9,7 @@ from uuid import UUID
 
 import click
 
+from application.audit import is_contract_topic
 from application.service import LedgerApplication
 from evidence.anchors import AnchorStore, Tsa, anchor_head, check_anchor, load_tsa
 from ledger.errors import LedgerError
@@ -35,7 +36,7 @@ def contract_ids(app: LedgerApplication) -> list[str]:
     while True:
         page = app.recorder.select_notifications(start, PAGE)
         for notification in page:
-            if ":Contract." in notification.topic:
+            if is_contract_topic(notification.topic):
                 found.setdefault(str(notification.originator_id))
         if len(page) < PAGE:
             return list(found)
