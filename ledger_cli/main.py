@@ -14,8 +14,10 @@ from ledger_cli.context import default_account, fail, fail_for_contract, open_ap
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
+from ledger_cli.mailsink import mailsink
 from ledger_cli.project import create_read_model_tables, project
 from ledger_cli.rates import rates
+from ledger_cli.remind import remind
 from ledger_cli.serve import serve
 
 
@@ -32,9 +34,11 @@ cli.add_command(anchor)
 cli.add_command(consume)
 cli.add_command(relay)
 cli.add_command(dev)
+dev.add_command(mailsink)
 cli.add_command(healthcheck)
 cli.add_command(project)
 cli.add_command(rates)
+cli.add_command(remind)
 
 
 @cli.command()
