@@ -22,13 +22,14 @@ DEFAULTS: dict[str, Any] = {
     "CREATE_TABLES": None,  # None: yes on SQLite, no on PostgreSQL (tables come from `ledger db migrate`)
     "RATES_DIR": None,  # None: the reference-rate tables shipped in ledger/rates; else an operator-updated copy
     "RUN_PROJECTIONS": None,  # None: read models run in a background thread on SQLite only (`ledger project` elsewhere)
+    "WEBHOOKS_ALLOW_PRIVATE": False,  # yes: webhook URLs may resolve to loopback/private/link-local addresses
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}
 
 
 def parse(key: str, text: str) -> Any:
     default = DEFAULTS[key]
-    if key in ("CREATE_TABLES", "RUN_PROJECTIONS"):
+    if key in ("CREATE_TABLES", "RUN_PROJECTIONS", "WEBHOOKS_ALLOW_PRIVATE"):
         if text.lower() not in BOOLEAN_WORDS:
             raise ConfigurationError(f"{ENV_PREFIX}{key} must be yes or no, not {text!r}")
         return BOOLEAN_WORDS[text.lower()]

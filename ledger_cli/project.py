@@ -13,9 +13,11 @@ from tqdm import tqdm
 from infrastructure.store import StoreConfig, config_from_environ
 from ledger_cli.kafka import project_from_kafka
 from projections.db import Database
+from projections.feed import ensure_feed_tables
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
 from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
+from projections.webhooks import ensure_webhook_tables
 
 
 @click.command()
@@ -53,6 +55,8 @@ def create_read_model_tables(store: StoreConfig) -> None:
     db = Database(store)
     try:
         ensure_tables(db, list(READ_MODELS.values()))
+        ensure_feed_tables(db)
+        ensure_webhook_tables(db)
     finally:
         db.close()
 
