@@ -15,6 +15,7 @@ from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
 from ledger_cli.project import create_read_model_tables, project
 from ledger_cli.serve import serve
+from ledger_cli.webhooks import webhooks
 
 
 @click.group()
@@ -31,6 +32,7 @@ cli.add_command(relay)
 cli.add_command(dev)
 cli.add_command(healthcheck)
 cli.add_command(project)
+cli.add_command(webhooks)
 
 
 @cli.command()
