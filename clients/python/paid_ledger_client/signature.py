@@ -11,17 +11,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable
+from typing import Protocol
 
 HEADER = "Ledger-Signature"
 DEFAULT_TOLERANCE_S = 300
+
+
+class Headers(Protocol):
+    """A dict of headers, or what a server framework gives (http.server's message, Flask's and Django's headers)."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 class InvalidSignature(Exception):
     """The webhook's signature is missing, malformed, stale or does not match: do not trust the body."""
 
 
-def header_value(headers: Mapping[str, str], name: str = HEADER) -> str:
+def header_value(headers: Headers, name: str = HEADER) -> str:
     for key, value in headers.items():
         if key.lower() == name.lower():
             return value
@@ -42,7 +49,7 @@ def parse(value: str) -> tuple[int, list[str]]:
 
 
 def verify_signature(
-    secret: str, headers: Mapping[str, str], body: bytes, tolerance: int = DEFAULT_TOLERANCE_S, now: float | None = None
+    secret: str, headers: Headers, body: bytes, tolerance: int = DEFAULT_TOLERANCE_S, now: float | None = None
 ) -> None:
     """Return if the body was signed with ``secret`` within ``tolerance`` seconds; raise InvalidSignature if not."""
     timestamp, signatures = parse(header_value(headers))
