@@ -29,6 +29,7 @@ from schemas.integrations import (
     EndpointOut,
     FeedPageOut,
     FeedQuery,
+    NoFieldsIn,
 )
 
 blueprint = protect(Blueprint("integrations", __name__, url_prefix="/v1"))
@@ -54,7 +55,7 @@ def integrations() -> Integrations:
 def feed() -> Response:
     query = load_query(FeedQuery())
     page, position = integrations().feed_page(
-        account_id(), query["after"], query["limit"], query["types"], query["wait"]
+        account_id(), query["after"], query["limit"], query["types"], query["wait"], query.get("min_position")
     )
     return respond(FeedPageOut().dump(page), headers={POSITION_HEADER: str(position)})
 
@@ -115,11 +116,14 @@ def delete_endpoint(endpoint_id: UUID) -> Response:
 @operation(
     "Enable a disabled endpoint again (its waiting deliveries resume)",
     WEBHOOKS,
+    body=NoFieldsIn,
     response=EndpointOut,
-    errors=CHANGE_ERRORS,
+    errors=POST_ERRORS,
     path={"endpoint_id": EndpointOut().fields["id"]},
 )
 def enable_endpoint(endpoint_id: UUID) -> Response:
+    idempotency_key()  # required on every POST; a repeat enables it again, which is harmless
+    NoFieldsIn().load(json_body())
     return respond(EndpointOut().dump(integrations().enable_endpoint(account_id(), str(endpoint_id))))
 
 
@@ -152,11 +156,14 @@ def delivery(delivery_id: UUID) -> Response:
 @operation(
     "Send a delivery again (same delivery id), now, with a fresh retry window",
     WEBHOOKS,
+    body=NoFieldsIn,
     response=DeliveryOut,
-    errors=CHANGE_ERRORS,
+    errors=POST_ERRORS,
     path={"delivery_id": DeliveryOut().fields["id"]},
 )
 def redeliver(delivery_id: UUID) -> Response:
+    idempotency_key()  # required on every POST; a repeat queues it again (the same delivery id: at least once)
+    NoFieldsIn().load(json_body())
     return respond(DeliveryOut().dump(integrations().redeliver(account_id(), str(delivery_id))))
 
 

@@ -56,7 +56,7 @@ def is_public(address: str) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
+    except (OSError, UnicodeError, ValueError) as error:  # ValueError: a NUL in the name
         raise WebhookUrlRefused(f"the host {host!r} does not resolve: {error}", field="url") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 

@@ -23,7 +23,7 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from infrastructure.urlguard import check_url
 from ledger.errors import InvalidCursor, StoreUnavailable, WebhookDeliveryNotFound
-from projections import feed, webhooks
+from projections import feed, queries, webhooks
 from projections.db import Database
 
 P = ParamSpec("P")
@@ -70,9 +70,21 @@ class Integrations:
     # -- the feed ------------------------------------------------------------------------
     @unavailable
     def feed_page(
-        self, account_id: str, after: int, limit: int, types: Sequence[str] = (), wait: float = 0
+        self,
+        account_id: str,
+        after: int,
+        limit: int,
+        types: Sequence[str] = (),
+        wait: float = 0,
+        min_position: int | None = None,
     ) -> tuple[dict[str, Any], int]:
-        """Events of the account after the cursor ``after``; with ``wait``, hold on until one arrives or time is up."""
+        """Events of the account after the cursor ``after``; with ``wait``, hold on until one arrives or time is up.
+
+        ``min_position`` first waits (bounded) until the index has read the log that far, if the log has it.
+        """
+        if min_position is not None:
+            head = int(self.app.recorder.max_notification_id() or 0)
+            queries.wait_for_position(self.db(), [feed.FEED], min(min_position, head))
         deadline = time.monotonic() + min(max(wait, 0.0), WAIT_MAX_S)
         head = feed.last_seq(self.db(), account_id)
         if after > head:

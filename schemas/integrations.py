@@ -51,6 +51,13 @@ class FeedQuery(StrictSchema):
         metadata={"description": "only these event types, comma-separated (e.g. PaymentReceived,InvoiceIssued)"},
     )
     limit = fields.Integer(load_default=FEED_LIMIT_DEFAULT, validate=validate.Range(1, FEED_LIMIT_MAX))
+    min_position = fields.Integer(
+        validate=validate.Range(0, 2**62),
+        metadata={
+            "description": "wait (at most 5 s) until the feed has indexed this log position (an X-Ledger-Position "
+            "seen earlier), for read-your-writes"
+        },
+    )
     wait = fields.Integer(
         load_default=0,
         validate=validate.Range(0, WAIT_MAX_S),
@@ -93,6 +100,10 @@ class EndpointIn(StrictSchema):
         metadata={"description": "event types to send; empty or absent: all"},
     )
     description = text(200, required=False)
+
+
+class NoFieldsIn(StrictSchema):
+    """The body of an action that takes no input: ``{}``."""
 
 
 class EndpointOut(Out):

@@ -232,7 +232,7 @@ class LedgerClient(Commands):
         return cast(Endpoint, self.json("delete_webhook_endpoint", path={"endpoint_id": endpoint_id}))
 
     def enable_webhook_endpoint(self, endpoint_id: str) -> Endpoint:
-        return cast(Endpoint, self.json("enable_webhook_endpoint", path={"endpoint_id": endpoint_id}))
+        return cast(Endpoint, self.json("enable_webhook_endpoint", path={"endpoint_id": endpoint_id}, body={}))
 
     def webhook_deliveries(
         self,
@@ -249,7 +249,7 @@ class LedgerClient(Commands):
         return cast(Delivery, self.json("webhook_delivery", path={"delivery_id": delivery_id}))
 
     def redeliver_webhook(self, delivery_id: str) -> Delivery:
-        return cast(Delivery, self.json("redeliver_webhook", path={"delivery_id": delivery_id}))
+        return cast(Delivery, self.json("redeliver_webhook", path={"delivery_id": delivery_id}, body={}))
 
 
 def quote(value: str) -> str:
