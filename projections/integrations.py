@@ -33,6 +33,7 @@ WAIT_MAX_S = 30.0
 WAIT_STEP_S = 0.25
 ENDPOINTS_MAX = 20
 SECRET_PREFIX = "whsec_"
+TABLE_ATTEMPTS = 5
 
 
 def unavailable(method: Callable[Concatenate[Integrations, P], T]) -> Callable[Concatenate[Integrations, P], T]:
@@ -51,9 +52,16 @@ class Integrations:
     def __init__(self, store: StoreConfig, app: LedgerApplication) -> None:
         self.store, self.app = store, app
         self.local = threading.local()
-        db = self.db()
-        feed.ensure_feed_tables(db)
-        webhooks.ensure_webhook_tables(db)
+        for attempt in range(TABLE_ATTEMPTS):  # PostgreSQL can fail two processes racing on the same DDL
+            try:
+                feed.ensure_feed_tables(self.db())
+                webhooks.ensure_webhook_tables(self.db())
+                break
+            except (psycopg.Error, sqlite3.Error):
+                if attempt == TABLE_ATTEMPTS - 1:
+                    raise
+                self.forget()
+                time.sleep(0.2 * (attempt + 1))
 
     def db(self) -> Database:
         db = getattr(self.local, "db", None)

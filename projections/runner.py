@@ -92,8 +92,8 @@ class Runner:
         total = 0
         while True:
             read, applied = self.step()
-            if read == 0:
-                self.feed.catch_up()
+            fed = self.feed.step()  # the event feed's index keeps pace with the read models
+            if read == 0 and fed == 0:
                 return total
             total += applied
             if on_batch:
