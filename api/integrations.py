@@ -168,4 +168,4 @@ def redeliver(delivery_id: UUID) -> Response:
 
 
 def register(app: Flask, store: StoreConfig) -> None:
-    app.extensions["integrations"] = Integrations(store, app.extensions["ledger"])
+    app.extensions["integrations"] = Integrations(store, app.extensions["ledger"], app.extensions["read_models"])

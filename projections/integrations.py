@@ -25,6 +25,7 @@ from infrastructure.urlguard import check_url
 from ledger.errors import InvalidCursor, StoreUnavailable, WebhookDeliveryNotFound
 from projections import feed, queries, webhooks
 from projections.db import Database
+from projections.service import ReadModels
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,8 +50,9 @@ def unavailable(method: Callable[Concatenate[Integrations, P], T]) -> Callable[C
 
 
 class Integrations:
-    def __init__(self, store: StoreConfig, app: LedgerApplication) -> None:
-        self.store, self.app = store, app
+    def __init__(self, store: StoreConfig, app: LedgerApplication, read_models: ReadModels | None = None) -> None:
+        """With ``read_models``, its per-thread connection is shared (one connection per thread, not two)."""
+        self.store, self.app, self.read_models = store, app, read_models
         self.local = threading.local()
         for attempt in range(TABLE_ATTEMPTS):  # PostgreSQL can fail two processes racing on the same DDL
             try:
@@ -64,12 +66,17 @@ class Integrations:
                 time.sleep(0.2 * (attempt + 1))
 
     def db(self) -> Database:
+        if self.read_models is not None:
+            return self.read_models.db()
         db = getattr(self.local, "db", None)
         if db is None:
             db = self.local.db = Database(self.store)
         return db
 
     def forget(self) -> None:
+        if self.read_models is not None:
+            self.read_models.forget()
+            return
         db, self.local.db = getattr(self.local, "db", None), None
         if db is not None:
             with contextlib.suppress(Exception):
