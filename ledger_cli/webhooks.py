@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from consumers.webhooks import WebhookSettings, run_worker
-from infrastructure.store import config_from_environ
+from ledger_cli.context import current_settings
 from ledger_cli.kafka import stop_on_signals
 
 DEFAULTS = WebhookSettings()
@@ -100,7 +100,7 @@ def webhooks(
         read_timeout,
         concurrency,
     )
-    store = config_from_environ()
+    store = current_settings().store()
     stop = stop_on_signals()
     click.echo(f"delivering webhooks from the {store.kind} store (Ctrl-C to stop)")
     sent = run_worker(store, settings, stop)

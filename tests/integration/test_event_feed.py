@@ -14,10 +14,11 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from application.service import LedgerApplication
+from ledger.commands import LogCommunication
 from projections.db import Database
 from projections.feed import FeedIndexer
 from projections.runner import Runner
-from tests.factories import terms
+from tests.factories import signing, terms
 
 ADA, BOB = "acct-feed-ada", "acct-feed-bob"
 
@@ -34,8 +35,8 @@ def feed_client(app: LedgerApplication) -> Iterator[tuple[FlaskClient, dict[str,
 
 
 def note(app: LedgerApplication, account: str, contract_id: Any, n: int) -> None:
-    args = {"occurred_on": date(2026, 1, 8), "direction": "inbound", "channel": "phone", "summary": f"call {n}"}
-    app.execute(account, contract_id, "log_communication", args, idempotency_key=f"{account}-{contract_id}-{n}")
+    command = LogCommunication(occurred_on=date(2026, 1, 8), direction="inbound", channel="phone", summary=f"call {n}")
+    app.execute(account, contract_id, command, idempotency_key=f"{account}-{contract_id}-{n}")
 
 
 def interleaved_writes(app: LedgerApplication, rounds: int) -> dict[str, list[tuple[str, int]]]:
@@ -43,7 +44,7 @@ def interleaved_writes(app: LedgerApplication, rounds: int) -> dict[str, list[tu
     written: dict[str, list[tuple[str, int]]] = {ADA: [], BOB: []}
     contracts = [(ADA, uuid4()), (BOB, uuid4()), (ADA, uuid4())]
     for account, contract_id in contracts:
-        app.sign_contract(account, f"sign-{contract_id}", contract_id=contract_id, **terms())
+        app.sign_contract(account, signing(terms()), idempotency_key=f"sign-{contract_id}", contract_id=contract_id)
         written[account].append((str(contract_id), 1))
     for n in range(rounds):
         for account, contract_id in contracts:
@@ -178,7 +179,7 @@ def test_a_long_poll_answers_as_soon_as_an_event_is_indexed_and_an_idle_one_afte
 ) -> None:
     client, ada, _ = feed_client
     contract_id = uuid4()
-    app.sign_contract(ADA, "poll-sign", contract_id=contract_id, **terms())
+    app.sign_contract(ADA, signing(terms()), idempotency_key="poll-sign", contract_id=contract_id)
     index(app)
     _, cursor = follow(client, ada, None, 10)
     started = time.monotonic()

@@ -12,10 +12,11 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from application.service import LedgerApplication
+from ledger.commands import LogCommunication
 from projections import webhooks
 from projections.db import Database
 from projections.feed import FeedIndexer
-from tests.factories import terms
+from tests.factories import signing, terms
 
 ADA, BOB = "acct-hooks-ada", "acct-hooks-bob"
 URL = "http://127.0.0.1:9/hook"
@@ -106,18 +107,19 @@ def test_the_fan_out_gives_each_endpoint_only_its_accounts_wanted_events_recorde
 ) -> None:
     client, ada, bob = hooks
     before = uuid.uuid4()
-    app.sign_contract(ADA, "before", contract_id=before, **terms())  # recorded before any endpoint: not sent
+    app.sign_contract(
+        ADA, signing(terms()), idempotency_key="before", contract_id=before
+    )  # recorded before any endpoint: not sent
     every = create(client, ada, {"url": URL}).get_json()
     signed_only = create(client, ada, {"url": URL, "event_types": ["ContractSigned"]}).get_json()
     bobs = create(client, bob, {"url": URL}).get_json()
     ada_contract, bob_contract = uuid.uuid4(), uuid.uuid4()
-    app.sign_contract(ADA, "ada", contract_id=ada_contract, **terms())
-    app.sign_contract(BOB, "bob", contract_id=bob_contract, **terms())
+    app.sign_contract(ADA, signing(terms()), idempotency_key="ada", contract_id=ada_contract)
+    app.sign_contract(BOB, signing(terms()), idempotency_key="bob", contract_id=bob_contract)
     app.execute(
         ADA,
         ada_contract,
-        "log_communication",
-        {"occurred_on": terms()["occurred_on"], "direction": "inbound", "channel": "phone", "summary": "call"},
+        LogCommunication(occurred_on=terms()["occurred_on"], direction="inbound", channel="phone", summary="call"),
         idempotency_key="ada-note",
     )
     db = Database(app.store)
