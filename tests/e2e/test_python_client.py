@@ -82,6 +82,7 @@ def test_the_client_calls_every_operation_of_the_service_and_gets_its_answer(ser
     assert client.verify(contract_id)["ok"] is True
     assert "principal" in str(client.claim(contract_id, as_of="2026-03-01"))
     assert client.evidence(contract_id, as_of="2026-03-01")[:2] == b"PK"
+    assert isinstance(client.filing(contract_id, as_of="2026-03-01"), dict)
     assert client.upload_attachment(b"signed contract")["bytes"] == len(b"signed contract")
     for read in ("list_contracts", "aging", "reminders_due", "clients", "licences"):
         assert isinstance(getattr(client, read)(as_of="2026-03-01", min_position=position), dict), read

@@ -41,6 +41,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "verify": ("GET", "/v1/contracts/{contract_id}/verify"),
     "claim": ("GET", "/v1/contracts/{contract_id}/claim"),
     "evidence": ("GET", "/v1/contracts/{contract_id}/evidence"),
+    "filing": ("GET", "/v1/contracts/{contract_id}/filing"),
     "upload_attachment": ("POST", "/v1/attachments"),
     "aging": ("GET", "/v1/reports/aging"),
     "reminders_due": ("GET", "/v1/reminders/due"),
@@ -152,6 +153,9 @@ class LedgerClient(Commands):
 
     def evidence(self, contract_id: str, as_of: str | None = None) -> bytes:
         return self.call("evidence", path={"contract_id": contract_id}, query={"as_of": as_of}).body
+
+    def filing(self, contract_id: str, as_of: str | None = None) -> Json:
+        return cast(Json, self.json("filing", path={"contract_id": contract_id}, query={"as_of": as_of}))
 
     def upload_attachment(self, content: bytes, *, idempotency_key: str | None = None) -> Attachment:
         return cast(Attachment, self.json("upload_attachment", raw=content, idempotency_key=idempotency_key))
