@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, dunning, errors, evidence, metrics, readmodels, service
+from api import commands, contracts, dunning, errors, evidence, integrations, metrics, readmodels, service
 from api.config import settings
 from api.openapi import build_spec
 from application.service import LedgerApplication
@@ -26,6 +26,7 @@ BLUEPRINTS: list[Blueprint] = [
     evidence.blueprint,
     readmodels.blueprint,
     dunning.blueprint,
+    integrations.blueprint,
 ]
 
 
@@ -51,4 +52,5 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     app.extensions["ledger"] = build_ledger(values)
     readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
     dunning.register(app, StoreConfig(values["DATABASE_URL"]))
+    integrations.register(app, StoreConfig(values["DATABASE_URL"]))
     return app

@@ -14,6 +14,8 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
 ``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
 ``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
+``LEDGER_WEBHOOKS_ALLOW_PRIVATE`` yes: webhook URLs may resolve to private addresses (the API; ``ledger webhooks``
+                           reads it with its other ``LEDGER_WEBHOOKS_*`` options)
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
 ``LEDGER_SMTP_*``          the reminder dispatcher's mail server: host, port, security, username, password, from, timeout
 """
@@ -59,6 +61,7 @@ class Settings(BaseSettings):
     run_projections: bool | None = None
     tsa_url: str | None = None
     tsa_ca_file: str | None = None
+    webhooks_allow_private: bool = False
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_commands_topic: str = "ledger.commands"

@@ -64,6 +64,19 @@ class ScheduleMismatch(ValidationError):
     code = "schedule_mismatch"
 
 
+
+class InvalidCursor(ValidationError):
+    """Raised when an event-feed cursor was not issued by this account's feed (malformed, or ahead of it)."""
+
+    code = "invalid_cursor"
+
+
+class WebhookUrlRefused(ValidationError):
+    """Raised when a webhook URL is not http(s), does not resolve, or resolves to a loopback, private,
+    link-local, multicast or reserved address (unless the operator allows private addresses)."""
+
+    code = "webhook_url_refused"
+
 # -- existence ----------------------------------------------------------------
 class NotFound(LedgerError):
     """Raised when something named by a command does not exist (for this account)."""
@@ -107,6 +120,18 @@ class DisputeNotFound(NotFound):
 
     code = "dispute_not_found"
 
+
+
+class WebhookEndpointNotFound(NotFound):
+    """Raised when the account has no webhook endpoint with this id (or it was deleted)."""
+
+    code = "webhook_endpoint_not_found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    """Raised when the account has no webhook delivery with this id."""
+
+    code = "webhook_delivery_not_found"
 
 # -- business rules -------------------------------------------------------------
 class RuleViolation(LedgerError):
@@ -211,6 +236,12 @@ class RateRevision(LedgerError):
     revision was not accepted; nothing is written."""
 
     code = "rate_revision"
+
+
+class WebhookEndpointLimit(RuleViolation):
+    """Raised when an account already has the largest number of webhook endpoints allowed."""
+
+    code = "webhook_endpoint_limit"
 
 
 # -- idempotency and concurrency -------------------------------------------------------

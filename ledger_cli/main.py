@@ -19,6 +19,7 @@ from ledger_cli.project import create_read_model_tables, project
 from ledger_cli.rates import rates
 from ledger_cli.remind import remind
 from ledger_cli.serve import serve
+from ledger_cli.webhooks import webhooks
 
 
 @click.group()
@@ -39,6 +40,7 @@ cli.add_command(healthcheck)
 cli.add_command(project)
 cli.add_command(rates)
 cli.add_command(remind)
+cli.add_command(webhooks)
 
 
 @cli.command()

@@ -15,9 +15,11 @@ from ledger_cli.context import current_settings
 from ledger_cli.kafka import project_from_kafka
 from projections import outbox
 from projections.db import Database
+from projections.feed import ensure_feed_tables
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
 from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
+from projections.webhooks import ensure_webhook_tables
 
 
 @click.command()
@@ -57,6 +59,8 @@ def create_read_model_tables(store: StoreConfig) -> None:
     try:
         ensure_tables(db, list(READ_MODELS.values()))
         outbox.ensure_tables(db)
+        ensure_feed_tables(db)
+        ensure_webhook_tables(db)
     finally:
         db.close()
 

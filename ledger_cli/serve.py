@@ -48,13 +48,17 @@ def ensure_dev_key(app: LedgerApplication, store: StoreConfig, account_id: str) 
 # the app sees them: set generously (8190 is gunicorn's largest request line short of "unlimited").
 REQUEST_LINE_BYTES_MAX = 8190
 HEADER_FIELD_BYTES_MAX = 16384
+# A sync worker is silent while it serves a request; the event feed's long poll holds one for up to 30 s,
+# so the worker timeout must be well above it or gunicorn kills the worker mid-answer.
+WORKER_TIMEOUT_S = 60
 
 
 def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
             "--limit-request-line", str(REQUEST_LINE_BYTES_MAX),
             "--limit-request-field_size", str(HEADER_FIELD_BYTES_MAX),
-            "--access-logfile", "-", "--graceful-timeout", "10", "api:create_app()"]
+            "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", str(WORKER_TIMEOUT_S),
+            "api:create_app()"]
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""Run the read models from the local notification log: poll, batch, apply, repeat.
+"""Run the read models (and the event feed's index) from the local notification log: poll, batch, apply, repeat.
 
 The library's ``ProjectionRunner`` commits one event per transaction and needs
 LISTEN/NOTIFY (absent on SQLite), so this runner polls
@@ -24,6 +24,7 @@ import psycopg
 from application.service import LedgerApplication, is_contract_topic
 from infrastructure.store import StoreConfig
 from projections.db import Database
+from projections.feed import FeedIndexer
 from projections.models import READ_MODELS
 from projections.projector import (
     LOG_SOURCE,
@@ -75,6 +76,7 @@ class Runner:
         self.batch_size = batch_size
         self.source = LogSource(self.app)
         self.projector = Projector(self.app, self.db, self.names)
+        self.feed = FeedIndexer(self.app, self.db, batch_size)
 
     def step(self) -> tuple[int, int]:
         """Apply one batch; return (notifications read, contract events applied)."""
@@ -90,7 +92,8 @@ class Runner:
         total = 0
         while True:
             read, applied = self.step()
-            if read == 0:
+            fed = self.feed.step()  # the event feed's index keeps pace with the read models
+            if read == 0 and fed == 0:
                 return total
             total += applied
             if on_batch:
@@ -100,6 +103,7 @@ class Runner:
         while not stop.is_set():
             try:
                 caught_up = self.step()[0] == 0
+                caught_up = self.feed.step() == 0 and caught_up
             except ConcurrentRunner:
                 continue  # another runner applied this batch first: read on from its position
             except Exception:  # a failed batch rolled back: keep serving and try again
@@ -115,12 +119,13 @@ class Runner:
         try:
             db = Database(self.store)
             projector = Projector(self.app, db, self.names)
+            indexer = FeedIndexer(self.app, db, self.batch_size)
         except (sqlite3.Error, psycopg.Error) as error:  # still unreachable: the next step fails and pauses again
             log.warning("read-model database still unavailable: %s", error)
             return
         with contextlib.suppress(Exception):  # the old connection may be gone already
             self.db.close()
-        self.db, self.projector = db, projector
+        self.db, self.projector, self.feed = db, projector, indexer
 
     def rebuild(self, name: str, on_batch: Callable[[int, int], None] | None = None) -> int:
         drop_model(self.db, READ_MODELS[name])

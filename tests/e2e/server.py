@@ -39,7 +39,8 @@ def start_gunicorn(store: StoreConfig, workdir: Path, *, workers: int = 2, threa
     metrics_dir = workdir / "metrics"
     metrics_dir.mkdir(exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-           "LEDGER_RUN_PROJECTIONS": "yes"}  # the read models follow the log in the workers, on both stores
+           "LEDGER_RUN_PROJECTIONS": "yes",  # the read models follow the log in the workers, on both stores
+           "LEDGER_WEBHOOKS_ALLOW_PRIVATE": "yes"}  # webhook receivers in the tests listen on 127.0.0.1
     log = (workdir / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [str(LEDGER_BIN), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",
@@ -86,6 +87,9 @@ class Client:
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.url + path, params=params, headers=self.headers(), timeout=30)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.session.delete(self.url + path, headers=self.headers(), timeout=30)
 
     def post(self, path: str, body: Any, key: str | None = None, **headers: str) -> requests.Response:
         extra = {"Content-Type": "application/json", "Idempotency-Key": key or uuid.uuid4().hex}

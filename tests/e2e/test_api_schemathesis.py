@@ -50,6 +50,7 @@ def check_operation(operation: Any, mode: GenerationMode, api: Client, contract_
             case.path_parameters["contract_id"] = contract_id
         if case.query:
             case.query.pop("min_position", None)  # waiting for a far future log position only slows the run
+            case.query.pop("wait", None)  # nor does a long poll of the event feed test anything more
         case.call_and_validate(headers=api.headers(), checks=CHECKS, timeout=30)
 
     run()

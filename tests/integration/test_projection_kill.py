@@ -13,6 +13,7 @@ from typing import Any
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from projections.db import Database
+from projections.feed import FEED
 from projections.models import READ_MODELS
 from projections.projector import tracking_rows
 from projections.runner import Runner
@@ -63,7 +64,10 @@ def test_a_projection_killed_at_random_points_ends_identical_to_a_clean_rebuild(
         for name in READ_MODELS:
             runner.rebuild(name)
         assert dump(runner.db) == after_kills, f"random seed {seed_value}"
-        assert applied == dict.fromkeys(READ_MODELS, recorded)  # each event applied once: none twice, none skipped
+        # each event applied once, none twice, none skipped: by every read model and by the event feed's index
+        assert applied == {**dict.fromkeys(READ_MODELS, recorded), FEED: recorded}
+        seqs = [row[0] for row in runner.db.fetchall("SELECT seq FROM feed_events WHERE account_id = 'bench' ORDER BY seq")]
+        assert seqs == list(range(1, recorded + 1))
         assert any(0 < p < head for p in positions), f"no kill landed mid catch-up: {positions} (seed {seed_value})"
     finally:
         runner.close()

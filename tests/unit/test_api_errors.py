@@ -23,7 +23,7 @@ def expected_status(cls: type[LedgerError], if_match: bool) -> int:
         return 409
     if issubclass(cls, errors.VersionConflict):
         return 412 if if_match else 409
-    if issubclass(cls, errors.StoreUnavailable):
+    if issubclass(cls, (errors.StoreUnavailable, errors.MailNotSent)):  # a server we depend on is down: retry later
         return 503
     if issubclass(cls, errors.ConfigurationError):
         return 500
