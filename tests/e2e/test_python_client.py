@@ -46,7 +46,12 @@ class Recording(LedgerClient):
     called: set[str] = set()  # noqa: RUF012 - shared across the instances of one test
 
     def call(self, name: str, **options: Any) -> Any:
-        answer = super().call(name, **options)
+        try:
+            answer = super().call(name, **options)
+        except errors.LedgerApiError as error:  # a problem of the operation's own: the route was reached
+            if error.code != "not_found":  # the generic not_found is what a missing route answers
+                Recording.called.add(name)
+            raise
         Recording.called.add(name)
         return answer
 
@@ -112,7 +117,20 @@ def test_the_client_calls_every_operation_of_the_service_and_gets_its_answer(ser
         assert client.delete_webhook_endpoint(endpoint["id"])["status"] == "deleted"
     finally:
         receiver.stop()
+    check_dunning_operations(client)
     assert Recording.called == set(OPERATIONS), sorted(set(OPERATIONS) - Recording.called)
+
+
+def check_dunning_operations(client: LedgerClient) -> None:
+    """The policy round-trips; a reminder that does not exist is the dunning routes' own 404, not a missing route."""
+    policy = {"mode": "review", "holidays": ["2026-12-25"], "quiet_weekdays": [5, 6], "letter_channel": "post"}
+    assert client.set_dunning_policy(policy)["mode"] == "review"
+    assert client.dunning_policy() == {**policy, **{k: v for k, v in client.dunning_policy().items() if k not in policy}}
+    assert client.dunning_drafts()["items"] == [] and client.dunning_outbox(status="draft")["items"] == []
+    for operation in (client.approve_dunning_draft, client.discard_dunning_draft, client.dunning_letter):
+        with pytest.raises(errors.LedgerApiError) as refused:
+            operation("no-such-reminder")
+        assert (refused.value.status, refused.value.code) == (404, "reminder_not_found"), operation
 
 
 def test_problems_are_raised_as_typed_exceptions_by_code_and_change_nothing(server: Server) -> None:

@@ -57,6 +57,13 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "webhook_deliveries": ("GET", "/v1/webhooks/deliveries"),
     "webhook_delivery": ("GET", "/v1/webhooks/deliveries/{delivery_id}"),
     "redeliver_webhook": ("POST", "/v1/webhooks/deliveries/{delivery_id}/redeliver"),
+    "dunning_policy": ("GET", "/v1/settings/dunning"),
+    "set_dunning_policy": ("PUT", "/v1/settings/dunning"),
+    "dunning_drafts": ("GET", "/v1/dunning/drafts"),
+    "dunning_outbox": ("GET", "/v1/dunning/outbox"),
+    "approve_dunning_draft": ("POST", "/v1/dunning/drafts/{reminder_id}/approve"),
+    "discard_dunning_draft": ("POST", "/v1/dunning/drafts/{reminder_id}/discard"),
+    "dunning_letter": ("GET", "/v1/dunning/reminders/{reminder_id}/letter.pdf"),
     **COMMAND_OPERATIONS,
 }
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -254,6 +261,32 @@ class LedgerClient(Commands):
 
     def redeliver_webhook(self, delivery_id: str) -> Delivery:
         return cast(Delivery, self.json("redeliver_webhook", path={"delivery_id": delivery_id}, body={}))
+
+    # -- dunning ----------------------------------------------------------------------------------
+    def dunning_policy(self) -> Json:
+        return cast(Json, self.json("dunning_policy"))
+
+    def set_dunning_policy(self, policy: Json, *, idempotency_key: str | None = None) -> Json:
+        """``mode`` auto or review, ``holidays``, ``quiet_weekdays``, ``letter_channel``."""
+        return cast(Json, self.json("set_dunning_policy", body=policy, idempotency_key=idempotency_key))
+
+    def dunning_drafts(self, limit: int | None = None) -> Json:
+        return cast(Json, self.json("dunning_drafts", query={"limit": limit}))
+
+    def dunning_outbox(self, status: str | None = None, limit: int | None = None) -> Json:
+        return cast(Json, self.json("dunning_outbox", query={"status": status, "limit": limit}))
+
+    def approve_dunning_draft(self, reminder_id: str, *, idempotency_key: str | None = None) -> Json:
+        path = {"reminder_id": reminder_id}
+        return cast(Json, self.json("approve_dunning_draft", path=path, body={}, idempotency_key=idempotency_key))
+
+    def discard_dunning_draft(self, reminder_id: str, *, idempotency_key: str | None = None) -> Json:
+        path = {"reminder_id": reminder_id}
+        return cast(Json, self.json("discard_dunning_draft", path=path, body={}, idempotency_key=idempotency_key))
+
+    def dunning_letter(self, reminder_id: str) -> bytes:
+        """The letter before action queued ready to post, as PDF bytes."""
+        return self.call("dunning_letter", path={"reminder_id": reminder_id}).body
 
 
 def quote(value: str) -> str:

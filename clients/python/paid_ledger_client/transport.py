@@ -62,7 +62,7 @@ class Transport:
             data, headers["Content-Type"] = json.dumps(body).encode("utf-8"), "application/json"
         elif raw is not None:
             headers["Content-Type"] = "application/octet-stream"
-        if method == "POST":
+        if method in ("POST", "PUT"):
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex  # the same for every attempt
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"'
