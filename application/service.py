@@ -21,10 +21,18 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 
 from application import accounts
+from infrastructure.bounds import bound_recorder, tune_factory
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
@@ -142,6 +150,14 @@ class LedgerApplication(Application[UUID]):
         except (OperationalError, InterfaceError) as error:
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        bound_recorder(self.recorder)
+        if self.snapshots is not None:
+            bound_recorder(self.snapshots.recorder)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        tune_factory(factory)
+        return factory
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
