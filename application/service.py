@@ -32,7 +32,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from application import accounts
-from infrastructure.bounds import bound_recorder, tune_factory
+from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
@@ -148,6 +148,9 @@ class LedgerApplication(Application[UUID]):
         try:
             super().__init__(env=store.library_env(create_tables=create_tables))
         except (OperationalError, InterfaceError) as error:
+            factory = getattr(self, "factory", None)
+            if factory is not None:
+                factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
         bound_recorder(self.recorder)
@@ -183,6 +186,7 @@ class LedgerApplication(Application[UUID]):
     def check_ready(self) -> None:
         """Raise StoreUnavailable unless the store answers and its tables exist."""
         try:
+            ping(self.recorder, READY_WAIT_S)  # a store that is down answers "no" at once, not after the retries
             self.recorder.max_notification_id()
         except (OperationalError, InterfaceError, Exception) as error:
             raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error

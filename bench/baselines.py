@@ -78,7 +78,7 @@ def raw_insert_commit(url: str, rows: int) -> float:
         def run_sqlite() -> None:
             for _ in range(rows):
                 conn.execute("BEGIN")
-                conn.execute(f"INSERT INTO {table} (body) VALUES (?)", (payload,))  # noqa: S608 - our own name
+                conn.execute(f"INSERT INTO {table} (body) VALUES (?)", (payload,))  # nosec B608 - our own table name
                 conn.execute("COMMIT")
 
         try:
@@ -93,7 +93,7 @@ def raw_insert_commit(url: str, rows: int) -> float:
 
         def run_pg() -> None:
             for _ in range(rows):
-                pg.execute(f"INSERT INTO {table} (body) VALUES (%s)", (payload,))  # noqa: S608 - our own name
+                pg.execute(f"INSERT INTO {table} (body) VALUES (%s)", (payload,))  # nosec B608 - our own table name
                 pg.commit()
 
         figure = rate(rows, run_pg)

@@ -32,8 +32,12 @@ def scaled(full: int, tiny: int) -> int:
 def median_of(runs: int, func: Callable[[], float]) -> dict[str, float]:
     """Run ``func`` (which returns a figure, e.g. a rate) ``runs`` times: median and range."""
     figures = sorted(func() for _ in range(runs))
-    return {"median": round(statistics.median(figures), 3), "min": round(figures[0], 3),
-            "max": round(figures[-1], 3), "runs": runs}
+    return {
+        "median": round(statistics.median(figures), 3),
+        "min": round(figures[0], 3),
+        "max": round(figures[-1], 3),
+        "runs": runs,
+    }
 
 
 def rate(count: int, func: Callable[[], Any]) -> float:
@@ -77,11 +81,17 @@ def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 def write_results(name: str, results: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    document = {"benchmark": name, "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "scale": "tiny" if TINY else "full",
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                            "load_average": [round(x, 2) for x in os.getloadavg()]},
-                "results": results}
+    document = {
+        "benchmark": name,
+        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scale": "tiny" if TINY else "full",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "results": results,
+    }
     path.write_text(json.dumps(document, indent=2))
     return path
 

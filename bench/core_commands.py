@@ -16,7 +16,18 @@ from uuid import uuid4
 
 from application.service import LedgerApplication
 from bench.baselines import Untuned, library_round_trip, raw_insert_commit
-from bench.common import RUNS, median_of, postgres_url, print_table, rate, ratio, scaled, show, sqlite_url, write_results
+from bench.common import (
+    RUNS,
+    median_of,
+    postgres_url,
+    print_table,
+    rate,
+    ratio,
+    scaled,
+    show,
+    sqlite_url,
+    write_results,
+)
 from infrastructure.store import StoreConfig
 
 COMMANDS = scaled(400, 20)
@@ -30,7 +41,7 @@ def ledger_rate(url: str, app_class: type[LedgerApplication] = LedgerApplication
     contract_id = app.sign_contract("bench", str(uuid4()), **terms()).contract_id
 
     def run() -> None:
-        for index in range(COMMANDS):
+        for _ in range(COMMANDS):
             app.execute("bench", contract_id, "log_communication", NOTE, idempotency_key=uuid4().hex)
 
     try:
@@ -53,15 +64,36 @@ def main() -> None:
     for name, factory in (("sqlite", sqlite_url), ("postgres", postgres_url)):
         with factory() as url:
             figures = measure(url)
-        ratios = {"ledger_vs_library": ratio(figures["ledger"], figures["library"]),
-                  "ledger_vs_raw_insert": ratio(figures["ledger"], figures["raw_insert_commit"]),
-                  "tuned_vs_untuned": ratio(figures["ledger"], figures["ledger_untuned"])}
+        ratios = {
+            "ledger_vs_library": ratio(figures["ledger"], figures["library"]),
+            "ledger_vs_raw_insert": ratio(figures["ledger"], figures["raw_insert_commit"]),
+            "tuned_vs_untuned": ratio(figures["ledger"], figures["ledger_untuned"]),
+        }
         results[name] = {"commands_per_s": figures, "ratios": ratios, "target": {"ledger_vs_library": 1.0}}
-        rows.append([name, show(figures["raw_insert_commit"]), show(figures["library"]), show(figures["ledger_untuned"]),
-                     show(figures["ledger"]), ratios["ledger_vs_library"], ratios["tuned_vs_untuned"]])
-    print_table(f"Commands/s, one thread, {COMMANDS} commands on one contract (median of {RUNS}, range)",
-                ["store", "raw INSERT+COMMIT", "library get/save", "ledger before tuning", "ledger",
-                 "ledger/library (target >= 1)", "after/before"], rows)
+        rows.append(
+            [
+                name,
+                show(figures["raw_insert_commit"]),
+                show(figures["library"]),
+                show(figures["ledger_untuned"]),
+                show(figures["ledger"]),
+                ratios["ledger_vs_library"],
+                ratios["tuned_vs_untuned"],
+            ]
+        )
+    print_table(
+        f"Commands/s, one thread, {COMMANDS} commands on one contract (median of {RUNS}, range)",
+        [
+            "store",
+            "raw INSERT+COMMIT",
+            "library get/save",
+            "ledger before tuning",
+            "ledger",
+            "ledger/library (target >= 1)",
+            "after/before",
+        ],
+        rows,
+    )
     print(f"results: {write_results('core_commands', results)}")
 
 

@@ -29,10 +29,18 @@ ATTEMPTS = 2
 PAUSE_S = 0.1
 POOL_WAIT_S = 2  # POSTGRES_CONNECT_TIMEOUT: how long a call waits for a pooled connection
 STATEMENT_TIMEOUT_MS = 5_000
+READY_WAIT_S = 0.5  # a readiness probe answers within about this while the store is down
 CALL_BOUND_S = ATTEMPTS * (POOL_WAIT_S + PAUSE_S) + STATEMENT_TIMEOUT_MS / 1000
 # The recorder methods the library wraps in its own 10-attempt retry.
-RETRIED_METHODS = ("insert_events", "select_events", "select_notifications", "max_notification_id",
-                   "insert_tracking", "max_tracking_id", "has_tracking_id")
+RETRIED_METHODS = (
+    "insert_events",
+    "select_events",
+    "select_notifications",
+    "max_notification_id",
+    "insert_tracking",
+    "max_tracking_id",
+    "has_tracking_id",
+)
 
 
 def bounded(call: Callable[..., Any], pool: Any) -> Callable[..., Any]:
@@ -53,20 +61,37 @@ def bounded(call: Callable[..., Any], pool: Any) -> Callable[..., Any]:
     return attempt
 
 
+def postgres_pool(holder: Any) -> Any:
+    """The psycopg connection pool of a PostgreSQL recorder or factory, else None (SQLite)."""
+    from psycopg_pool import ConnectionPool
+
+    pool = getattr(getattr(holder, "datastore", None), "pool", None)
+    return pool if isinstance(pool, ConnectionPool) else None
+
+
 def bound_recorder(recorder: Any) -> None:
     """Replace the library's long retries on one PostgreSQL recorder (SQLite recorders are left as they are)."""
-    datastore = getattr(recorder, "datastore", None)
-    if datastore is None or not hasattr(datastore, "pool"):
+    pool = postgres_pool(recorder)
+    if pool is None:
         return
     for name in RETRIED_METHODS:
         inner = getattr(getattr(type(recorder), name, None), "__wrapped__", None)
         if inner is not None:
-            setattr(recorder, name, bounded(inner.__get__(recorder), datastore.pool))
+            setattr(recorder, name, bounded(inner.__get__(recorder), pool))
 
 
 def tune_factory(factory: Any) -> None:
     """Before the pool opens: every PostgreSQL session gets a statement timeout."""
-    datastore = getattr(factory, "datastore", None)
-    pool = getattr(datastore, "pool", None)
-    if pool is not None and isinstance(getattr(pool, "kwargs", None), dict):
+    pool = postgres_pool(factory)
+    if pool is not None and isinstance(pool.kwargs, dict):
         pool.kwargs["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+
+
+def ping(recorder: Any, wait_s: float) -> None:
+    """Raise unless a PostgreSQL connection answers within about ``wait_s`` (for readiness probes); SQLite: no-op."""
+    pool = postgres_pool(recorder)
+    if pool is None:
+        return
+    pool.open(wait=False)
+    with pool.connection(timeout=wait_s) as conn:
+        conn.execute("SELECT 1")

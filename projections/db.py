@@ -24,6 +24,7 @@ from infrastructure.store import StoreConfig
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
+PG_CONNECT_TIMEOUT_S = 2
 T = TypeVar("T")
 
 
@@ -44,7 +45,7 @@ class Database:
             return conn
         import psycopg  # imported here so the SQLite default never needs a PostgreSQL driver at import
 
-        pg_conn = psycopg.connect(self.store.pg_conninfo, autocommit=True)
+        pg_conn = psycopg.connect(self.store.pg_conninfo, autocommit=True, connect_timeout=PG_CONNECT_TIMEOUT_S)
         pg_conn.execute(f"SET search_path TO {quote_ident(self.store.pg_schema)}")
         pg_conn.execute(f"SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}")
         return pg_conn
