@@ -16,7 +16,7 @@ import os
 import signal
 from typing import Any
 
-worker_class = "gthread"
+worker_class = "ledger_cli.gunicorn_worker.PatientThreadWorker"  # gthread, threads only for readable connections
 timeout = 30  # a worker silent this long is replaced (store calls give up after ~5-10 s)
 graceful_timeout = 10  # SIGTERM: in-flight requests get this long to finish
 keepalive = 5
