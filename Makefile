@@ -26,12 +26,17 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ledger serve --bind 127.0.0.1:8000
 
-# Debian packages the test suite needs (pdftoppm renders the evidence PDF to PNG).
+# Debian packages the test suite needs (pdftoppm renders the evidence PDF to PNG; nginx is the API's
+# buffering front in the slow-client tests; RUNLEVEL=1 keeps the package from starting a daemon).
 system-deps:
 	@command -v pdftoppm >/dev/null 2>&1 || { \
 	  echo "installing poppler-utils (pdftoppm)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "installing nginx-light"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
