@@ -27,7 +27,7 @@ log = logging.getLogger("ledger.store")
 
 ATTEMPTS = 2
 PAUSE_S = 0.1
-POOL_WAIT_S = 2  # POSTGRES_CONNECT_TIMEOUT: how long a call waits for a pooled connection
+POOL_WAIT_S = 5  # POSTGRES_CONNECT_TIMEOUT: how long a call waits for a pooled connection
 STATEMENT_TIMEOUT_MS = 5_000
 READY_WAIT_S = 0.5  # a readiness probe answers within about this while the store is down
 CALL_BOUND_S = ATTEMPTS * (POOL_WAIT_S + PAUSE_S) + STATEMENT_TIMEOUT_MS / 1000

@@ -72,8 +72,8 @@ class StoreConfig:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-            "POSTGRES_POOL_SIZE": "5",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_POOL_SIZE": "2",  # kept open; more (up to 10) are opened under load and closed when idle
+            "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONN_MAX_AGE": "600",
             "POSTGRES_PRE_PING": "n",  # a dead connection costs one retried attempt (infrastructure.bounds)
             "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT_S),
