@@ -113,8 +113,22 @@ class Database:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
 
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows (every column, in table order): PostgreSQL in one COPY, SQLite in one executemany."""
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            self.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            return
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def delete_where_in(self, table: str, column: str, values: Sequence[Any]) -> None:
-        """DELETE rows whose ``column`` is one of ``values``, in chunks SQLite accepts."""
+        """DELETE rows whose ``column`` is one of ``values``: one statement on PostgreSQL, chunks on SQLite."""
+        if self.kind == "postgres":
+            self.execute(f"DELETE FROM {table} WHERE {column} = ANY(?)", [list(values)])
+            return
         for start in range(0, len(values), 500):
             chunk = list(values[start : start + 500])
             marks = ",".join("?" * len(chunk))
