@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from application import accounts
+from application.concurrency import ContractLocks, RecentWrites, pause_after_conflict
 from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
@@ -153,6 +154,7 @@ class LedgerApplication(Application[UUID]):
                 factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        self.contract_locks, self.recent_writes = ContractLocks(), RecentWrites()
         bound_recorder(self.recorder)
         if self.snapshots is not None:
             bound_recorder(self.snapshots.recorder)
@@ -246,22 +248,24 @@ class LedgerApplication(Application[UUID]):
         if method is None:
             raise ValidationError(f"unknown command {command!r}", {"type": ["unknown command"]})
         digest = command_digest(command, contract_id, args)
-        for _ in range(RETRIES_MAX):
-            try:
-                contract, extra = self.run_command(account_id, contract_id, method, args, expected_version)
-            except StoreUnavailable:
-                raise
-            except LedgerError:
+        with self.contract_locks.hold(str(contract_id)):  # this process's writers of one contract take turns
+            for attempt in range(RETRIES_MAX):
+                try:
+                    contract, extra = self.run_command(account_id, contract_id, method, args, expected_version)
+                except StoreUnavailable:
+                    raise
+                except LedgerError:
+                    replay = self.replay(account_id, idempotency_key, digest)
+                    if replay:
+                        return replay  # recorded before: its repeat is refused, its first result stands
+                    raise
+                result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+                if result:
+                    return result
                 replay = self.replay(account_id, idempotency_key, digest)
                 if replay:
-                    return replay  # the command was recorded before: its repeat is refused, its first result stands
-                raise
-            result = self.save_command(contract, account_id, idempotency_key, digest, extra)
-            if result:
-                return result
-            replay = self.replay(account_id, idempotency_key, digest)
-            if replay:
-                return replay
+                    return replay
+                pause_after_conflict(attempt)  # another process won: do not collide with it again in step
         raise VersionConflict("could not record the command after repeated conflicts")
 
     def run_command(
@@ -308,6 +312,7 @@ class LedgerApplication(Application[UUID]):
             self.guarded(self.save, contract, record, *extra)
         except IntegrityError:
             return None  # a concurrent writer won: reload and try again
+        self.recent_writes.put(contract)
         return result
 
     def claim_invoice_number(self, account_id: str, contract: Contract, args: dict[str, Any]) -> list[Aggregate]:
@@ -355,6 +360,13 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(contract, Contract) or contract.account_id != account_id:
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
+
+    def written_contract(self, account_id: str, contract_id: UUID | str, version: int) -> Contract:
+        """The contract at ``version``: as this process's write left it if it is recent, else loaded."""
+        contract = self.recent_writes.get(str(contract_id), version)
+        if contract is not None and contract.account_id == account_id:
+            return contract
+        return self.get_contract(account_id, contract_id, version)
 
     def summary(
         self, account_id: str, contract_id: UUID | str, as_of: date, version: int | None = None

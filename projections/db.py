@@ -25,6 +25,7 @@ from infrastructure.store import StoreConfig
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
 PG_CONNECT_TIMEOUT_S = 2
+PG_PARAMS_MAX = 30_000  # bind parameters per statement (the protocol allows 65,535)
 T = TypeVar("T")
 
 
@@ -114,15 +115,18 @@ class Database:
         return rows[0] if rows else None
 
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Append rows (every column, in table order): PostgreSQL in one COPY, SQLite in one executemany."""
+        """Append rows (every column, in table order): one multi-row INSERT on PostgreSQL, one executemany on SQLite."""
         if not rows:
             return
         if self.kind == "sqlite":
             self.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
             return
-        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        width = len(rows[0])
+        per_statement = max(1, PG_PARAMS_MAX // width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(chunk))
+            self.conn.execute(f"INSERT INTO {table} VALUES {values}", [v for row in chunk for v in row])
 
     def delete_where_in(self, table: str, column: str, values: Sequence[Any]) -> None:
         """DELETE rows whose ``column`` is one of ``values``: one statement on PostgreSQL, chunks on SQLite."""
