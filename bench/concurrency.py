@@ -44,7 +44,7 @@ def threads_rate(url: str, threads: int, *, hot: bool = False) -> float:
 
 def process_writer(url: str, contract_id: str, ready: Any) -> None:
     app = CountingConflicts(StoreConfig(url), create_tables=False)
-    ready.wait()  # every process is built: the clock starts
+    ready.wait(timeout=120)  # every process is built: the clock starts
     for _ in range(PER_WRITER):
         log_note(app, contract_id)
     app.close()
@@ -61,7 +61,7 @@ def processes_rate(url: str) -> float:
         worker.start()
 
     def run() -> None:
-        ready.wait()
+        ready.wait(timeout=120)  # a process that could not start breaks the barrier instead of hanging the run
         for worker in workers:
             worker.join()
 
