@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": MIB,  # larger request bodies get 413
     "CREATE_TABLES": None,  # None: yes on SQLite, no on PostgreSQL (tables come from `ledger db migrate`)
     "RATES_DIR": None,  # None: the reference-rate tables shipped in ledger/rates; else an operator-updated copy
+    "RATES_STRICT": False,  # yes: refuse (rates_unavailable) rather than carry a rate past its verified-through date
     "RUN_PROJECTIONS": None,  # None: read models run in a background thread on SQLite only (`ledger project` elsewhere)
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}
@@ -28,7 +29,7 @@ BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n
 
 def parse(key: str, text: str) -> Any:
     default = DEFAULTS[key]
-    if key in ("CREATE_TABLES", "RUN_PROJECTIONS"):
+    if key in ("CREATE_TABLES", "RUN_PROJECTIONS", "RATES_STRICT"):
         if text.lower() not in BOOLEAN_WORDS:
             raise ConfigurationError(f"{ENV_PREFIX}{key} must be yes or no, not {text!r}")
         return BOOLEAN_WORDS[text.lower()]

@@ -368,6 +368,14 @@ class LedgerApplication(Application[UUID]):
             return contract
         return self.get_contract(account_id, contract_id, version)
 
+    def owner_account(self, contract_id: UUID | str) -> str | None:
+        """The account a contract belongs to, whoever asks (for operators on the CLI only, never for HTTP)."""
+        try:
+            contract = self.guarded(self.repository.get, UUID(str(contract_id)))
+        except (AggregateNotFoundError, ValueError):
+            return None
+        return contract.account_id if isinstance(contract, Contract) else None
+
     def summary(
         self, account_id: str, contract_id: UUID | str, as_of: date, version: int | None = None
     ) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from typing import NoReturn
+from uuid import UUID
 
 import click
 
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig, config_from_environ
-from ledger.errors import LedgerError
+from ledger.errors import ContractInOtherAccount, ContractNotFound, LedgerError
 
 ACCOUNT_ENV = "LEDGER_ACCOUNT"
 DEFAULT_ACCOUNT = "default"
@@ -25,6 +26,18 @@ def open_app(store: StoreConfig | None = None, *, create_tables: bool | None = N
 
 def default_account() -> str:
     return os.environ.get(ACCOUNT_ENV, DEFAULT_ACCOUNT)
+
+
+def fail_for_contract(app: LedgerApplication, error: LedgerError, contract_id: UUID, account: str) -> NoReturn:
+    """A contract not found in the chosen account, but held by another, is said to be so: the CLI is an operator's
+    tool (the HTTP API keeps its plain 404)."""
+    if isinstance(error, ContractNotFound):
+        owner = app.owner_account(contract_id)
+        if owner is not None and owner != account:
+            fail(ContractInOtherAccount(
+                f"contract {contract_id} belongs to account {owner!r}, not {account!r}: pass "
+                f"--account {owner} or set {ACCOUNT_ENV}", contract_id=str(contract_id), account_id=owner))
+    fail(error)
 
 
 def fail(error: LedgerError | str, code: int = 1) -> NoReturn:

@@ -134,6 +134,10 @@ class ClientOut(Out):
     average_days_late = string(nullable=True, description="decimal days, early payment counted as 0")
     worst_days_late = integer(nullable=True)
     share_paid_on_time = string(nullable=True, description="decimal fraction 0.000 to 1.000")
+    average_days_to_pay = string(nullable=True, description="decimal days from issue to the day the balance reached "
+                                                            "zero, over the invoices paid")
+    invoices_unpaid = integer()
+    unpaid = many(MoneySchema)
     arrears = many(MoneySchema)
     promises_kept = integer()
     promises_broken = integer()

@@ -17,8 +17,8 @@ from ledger_cli.story import run_story
 ACCOUNT = "acct-api-evidence"
 
 
-def client_for(app: LedgerApplication) -> tuple[FlaskClient, dict[str, str]]:
-    flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app)
+def client_for(app: LedgerApplication, **settings: Any) -> tuple[FlaskClient, dict[str, str]]:
+    flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app, **settings)
     app.create_account("Ada Byte Studio Ltd", ACCOUNT)
     return flask_app.test_client(), {"Authorization": f"Bearer {app.create_api_key(ACCOUNT)}"}
 
@@ -111,13 +111,14 @@ def test_the_claim_route_answers_the_statement_of_claim_with_its_working(app: Le
     (invoice,) = body["invoices"]
     assert invoice["periods"] == [{"start": "2026-07-04", "end": "2026-08-10", "days": 38, "principal": 400_000,
                                    "rate_percent": "11.75", "interest": invoice["periods"][0]["interest"],
-                                   "source": invoice["periods"][0]["source"]}]
+                                   "source": invoice["periods"][0]["source"], "provisional": None}]
+    assert body["provisional"] is False and body["provisional_notes"] == []
     assert invoice["periods"][0]["interest"].startswith("4893.150684")
     assert body["regime"] == "uk_statutory" and "s.4(2)" in body["basis"]
 
 
-def test_a_date_past_the_rate_tables_is_a_422_naming_the_table_not_a_guess(app: LedgerApplication) -> None:
-    client, auth = client_for(app)
+def test_a_date_past_the_verified_rates_is_a_422_under_strict_rates_not_a_guess(app: LedgerApplication) -> None:
+    client, auth = client_for(app, RATES_STRICT=True)
     contract_id = app.sign_contract(
         ACCOUNT, "eu-sign", occurred_on=date(2026, 1, 5), title="EU work",
         supplier={"name": "S", "email": "s@example.com"}, client={"name": "C", "email": "c@example.com"},
@@ -130,6 +131,7 @@ def test_a_date_past_the_rate_tables_is_a_422_naming_the_table_not_a_guess(app: 
     for route in ("claim", "evidence"):
         answer = client.get(f"/v1/contracts/{contract_id}/{route}?as_of=2027-02-01", headers=auth)
         assert answer.status_code == 422 and answer.get_json()["code"] == "rates_unavailable", route
+        assert "eu_late_payment_reference.csv" in answer.get_json()["detail"], route
     assert app.get_contract(ACCOUNT, contract_id).version == version
 
 

@@ -163,6 +163,12 @@ def compare_clients(runner: Runner, folded: list[check.Folded], as_of: str) -> N
             assert abs(float(got["average_days_late"]) - sum(max(x, 0) for x in late) / len(late)) <= 0.05 + 1e-9, (got, late)
             assert abs(float(got["share_paid_on_time"]) - sum(1 for x in late if x <= 0) / len(late)) <= 0.0005 + 1e-9, (got, late)
         assert {a["currency"]: a["amount"] for a in got["arrears"]} == want["arrears"]
+        assert got["invoices_unpaid"] == want["unpaid_count"], (key, got, want)
+        assert {a["currency"]: a["amount"] for a in got["unpaid"]} == want["unpaid"]
+        to_pay = want["to_pay"]
+        assert (got["average_days_to_pay"] is None) == (not to_pay)
+        if to_pay:
+            assert abs(float(got["average_days_to_pay"]) - sum(to_pay) / len(to_pay)) <= 0.05 + 1e-9, (got, to_pay)
         assert (got["promises_kept"], got["promises_broken"], got["promises_pending"]) == (
             want["kept"], want["broken"], want["pending"])
 
