@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from uuid import uuid4
 
 from application.service import LedgerApplication
 from bench.baselines import Untuned, library_round_trip, raw_insert_commit
@@ -28,6 +27,7 @@ from bench.common import (
     sqlite_url,
     write_results,
 )
+from bench.workload import log_note, sign
 from infrastructure.store import StoreConfig
 
 COMMANDS = scaled(400, 20)
@@ -35,14 +35,13 @@ NOTE = {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "em
 
 
 def ledger_rate(url: str, app_class: type[LedgerApplication] = LedgerApplication) -> float:
-    from tests.factories import terms
 
     app = app_class(StoreConfig(url), create_tables=True)
-    contract_id = app.sign_contract("bench", str(uuid4()), **terms()).contract_id
+    contract_id = sign(app)
 
     def run() -> None:
         for _ in range(COMMANDS):
-            app.execute("bench", contract_id, "log_communication", NOTE, idempotency_key=uuid4().hex)
+            log_note(app, contract_id)
 
     try:
         return rate(COMMANDS, run)

@@ -18,6 +18,7 @@ from evidence.export import export_bundle
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
 from ledger.contract import Contract
+from tests.factories import signing
 
 SIZES = (100,) if TINY else (1_000, 2_500, 5_000, 10_000)
 ACCOUNT = "bench"
@@ -61,7 +62,7 @@ def build_contract(app: LedgerApplication, events: int) -> str:
     from tests.factories import terms
 
     contract_id = app.sign_contract(
-        ACCOUNT, str(uuid4()), **terms(currency="GBP", jurisdiction="GB-ENG", occurred_on=START)
+        ACCOUNT, signing(terms(currency="GBP", jurisdiction="GB-ENG", occurred_on=START)), idempotency_key=str(uuid4())
     ).contract_id
     contract = app.get_contract(ACCOUNT, contract_id)
     cycles = (events - 1) // 10

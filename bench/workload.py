@@ -9,20 +9,21 @@ from uuid import uuid4
 from eventsourcing.persistence import IntegrityError
 
 from application.service import LedgerApplication
+from ledger.commands import LogCommunication
 
 ACCOUNT = "bench"
 NOTE = {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": "note"}
 
 
 def sign(app: LedgerApplication, account_id: str = ACCOUNT) -> str:
-    from tests.factories import terms
+    from tests.factories import signing, terms
 
-    return app.sign_contract(account_id, uuid4().hex, **terms()).contract_id
+    return app.sign_contract(account_id, signing(terms()), idempotency_key=uuid4().hex).contract_id
 
 
 def log_note(app: LedgerApplication, contract_id: str, account_id: str = ACCOUNT) -> None:
     """One command, one event (plus its idempotency record), a fresh idempotency key."""
-    app.execute(account_id, contract_id, "log_communication", NOTE, idempotency_key=uuid4().hex)
+    app.execute(account_id, contract_id, LogCommunication(**NOTE), idempotency_key=uuid4().hex)
 
 
 class CountingConflicts(LedgerApplication):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -18,8 +17,8 @@ from ledger import clock
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
-from ledger_cli.context import default_account, fail_for_contract, open_app
-from ledger_cli.rates import RATES_ENV, STRICT_ENV, warn_about_rates
+from ledger_cli.context import current_settings, default_account, fail_for_contract, open_app
+from ledger_cli.rates import STRICT_ENV, warn_about_rates
 from ledger_cli.render import table
 
 STRICT_HELP = ("Refuse (rates_unavailable) rather than carry the last verified rate forward past a table's "
@@ -43,11 +42,11 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
     app = open_app()
     now = clock.now()
     day = as_of.date() if as_of else now.date()
-    warn_about_rates(os.environ.get(RATES_ENV))
+    warn_about_rates(current_settings().rates_dir)
     try:
         store = AttachmentStore(app.store)
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store, strict=strict)
+                               rates_dir=current_settings().rates_dir, attachments=store, strict=strict)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     output.write_bytes(bundle.data)
@@ -70,10 +69,10 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
     """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
     day = as_of.date() if as_of else clock.now().date()
     app = open_app()
-    warn_about_rates(os.environ.get(RATES_ENV))
+    warn_about_rates(current_settings().rates_dir)
     try:
         found = claim_as_of(app, account or default_account(), contract_id, as_of=day,
-                            rates_dir=os.environ.get(RATES_ENV), strict=strict)
+                            rates_dir=current_settings().rates_dir, strict=strict)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     click.echo(json.dumps(found.to_dict(), indent=2, sort_keys=True) if as_json else claim_text(found))
@@ -97,8 +96,8 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     """The end of the demo: write the bundle, check it offline, and say where it is."""
     store = AttachmentStore(app.store)
     try:
-        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=clock.now(),
+                               rates_dir=current_settings().rates_dir, attachments=store)
     finally:
         store.close()
     path.write_bytes(bundle.data)
@@ -107,7 +106,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     click.echo(f"\nEvidence bundle as of {as_of}: {path}")
     click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
                f"{money['compensation']} = {money['total']}")
-    result = verify_bundle(path, rates_dir=os.environ.get(RATES_ENV))
+    result = verify_bundle(path, rates_dir=current_settings().rates_dir)
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger import clock
+from tests.factories import as_command, signing
 
 ACCOUNT = "acct-rates"
 
@@ -29,26 +30,12 @@ def uk_store(tmp_path: Path) -> tuple[str, str]:
     try:
         app.create_account("Ada Byte Studio", account_id=ACCOUNT)
         with at(datetime(2026, 12, 1, 17, tzinfo=UTC)):
-            contract_id = app.sign_contract(
-                ACCOUNT,
-                "sign",
-                occurred_on=date(2026, 12, 1),
-                title="Brand refresh",
-                supplier={"name": "Ada Byte Studio Ltd", "email": "a@adabyte.example"},
-                client={"name": "Northwind Trading Ltd", "email": "f@northwind.example"},
-                currency="GBP",
-                total=money,
-                jurisdiction="GB-ENG",
-                payment_terms_days=14,
-                milestones=[{"key": "all", "title": "All work", "amount": money, "due": "on_signing"}],
-                late_payment={"kind": "statutory"},
-            ).contract_id
+            contract_id = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2026, 12, 1), "title": "Brand refresh", "supplier": {"name": "Ada Byte Studio Ltd", "email": "a@adabyte.example"}, "client": {"name": "Northwind Trading Ltd", "email": "f@northwind.example"}, "currency": "GBP", "total": money, "jurisdiction": "GB-ENG", "payment_terms_days": 14, "milestones": [{"key": "all", "title": "All work", "amount": money, "due": "on_signing"}], "late_payment": {"kind": "statutory"}}), idempotency_key="sign").contract_id
         with at(datetime(2026, 12, 19, 17, tzinfo=UTC)):
             app.execute(
                 ACCOUNT,
                 contract_id,
-                "issue_invoice",
-                {"occurred_on": date(2026, 12, 19), "milestone_keys": ["all"]},
+                as_command("issue_invoice", {"occurred_on": date(2026, 12, 19), "milestone_keys": ["all"]}),
                 idempotency_key="inv",
             )
     finally:

@@ -13,6 +13,7 @@ from application.service import LedgerApplication
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.verify import verify_bundle
 from ledger_cli.story import run_story
+from tests.factories import as_command, signing
 
 ACCOUNT = "acct-api-evidence"
 
@@ -119,13 +120,8 @@ def test_the_claim_route_answers_the_statement_of_claim_with_its_working(app: Le
 
 def test_a_date_past_the_verified_rates_is_a_422_under_strict_rates_not_a_guess(app: LedgerApplication) -> None:
     client, auth = client_for(app, RATES_STRICT=True)
-    contract_id = app.sign_contract(
-        ACCOUNT, "eu-sign", occurred_on=date(2026, 1, 5), title="EU work",
-        supplier={"name": "S", "email": "s@example.com"}, client={"name": "C", "email": "c@example.com"},
-        currency="EUR", total={"amount": 1000, "currency": "EUR"}, jurisdiction="EU-DE",
-        milestones=[{"key": "m", "title": "M", "amount": {"amount": 1000, "currency": "EUR"}, "due": "on_signing"}],
-    ).contract_id
-    app.execute(ACCOUNT, contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["m"]},
+    contract_id = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2026, 1, 5), "title": "EU work", "supplier": {"name": "S", "email": "s@example.com"}, "client": {"name": "C", "email": "c@example.com"}, "currency": "EUR", "total": {"amount": 1000, "currency": "EUR"}, "jurisdiction": "EU-DE", "milestones": [{"key": "m", "title": "M", "amount": {"amount": 1000, "currency": "EUR"}, "due": "on_signing"}]}), idempotency_key="eu-sign").contract_id
+    app.execute(ACCOUNT, contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["m"]}),
                 idempotency_key="eu-inv")
     version = app.get_contract(ACCOUNT, contract_id).version
     for route in ("claim", "evidence"):
@@ -144,9 +140,8 @@ def test_a_document_uploaded_by_another_account_never_reaches_this_accounts_bund
     digest = upload.get_json()["sha256"]
     assert upload.status_code == 201 and digest == hashlib.sha256(secret).hexdigest()
     contract_id = run_story(app, ACCOUNT)
-    app.execute(ACCOUNT, contract_id, "log_communication",
-                {"occurred_on": date(2026, 8, 5), "direction": "inbound", "channel": "email", "summary": "forwarded",
-                 "attachment_hashes": [digest]}, idempotency_key="ada-refers-to-bobs-hash")
+    app.execute(ACCOUNT, contract_id, as_command("log_communication", {"occurred_on": date(2026, 8, 5), "direction": "inbound", "channel": "email", "summary": "forwarded",
+                 "attachment_hashes": [digest]}), idempotency_key="ada-refers-to-bobs-hash")
     answer = client.get(f"/v1/contracts/{contract_id}/evidence?as_of=2026-08-10", headers=ada)
     assert answer.status_code == 200
     assert secret not in answer.data and not any(secret in part for part in unzipped(answer.data).values())

@@ -15,6 +15,7 @@ from evidence.export import export_bundle
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
 from ledger import clock
+from tests.factories import as_command, signing
 
 ACCOUNT = "acct-us"
 
@@ -27,26 +28,12 @@ def us_app(tmp_path: Path, jurisdiction: str, supplier_kind: str) -> tuple[Ledge
     """USD 2,000.00 invoiced 2026-03-17 on 14 days' terms (due 2026-03-31)."""
     app = LedgerApplication(StoreConfig(f"sqlite:///{tmp_path}/ledger.db"), create_tables=True)
     with clock.fixed_clock(lambda: datetime(2026, 3, 2, 17, tzinfo=UTC)):
-        contract_id = app.sign_contract(
-            ACCOUNT,
-            "sign",
-            occurred_on=date(2026, 3, 2),
-            title="Illustrations",
-            supplier={"name": "Sam Rivera", "email": "sam@example.com", "kind": supplier_kind},
-            client={"name": "Client Inc", "email": "ap@client.example"},
-            currency="USD",
-            total=dollars(200_000),
-            jurisdiction=jurisdiction,
-            payment_terms_days=14,
-            milestones=[{"key": "all", "title": "All", "amount": dollars(200_000), "due": "on_signing"}],
-            late_payment={"kind": "statutory"},
-        ).contract_id
+        contract_id = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2026, 3, 2), "title": "Illustrations", "supplier": {"name": "Sam Rivera", "email": "sam@example.com", "kind": supplier_kind}, "client": {"name": "Client Inc", "email": "ap@client.example"}, "currency": "USD", "total": dollars(200_000), "jurisdiction": jurisdiction, "payment_terms_days": 14, "milestones": [{"key": "all", "title": "All", "amount": dollars(200_000), "due": "on_signing"}], "late_payment": {"kind": "statutory"}}), idempotency_key="sign").contract_id
     with clock.fixed_clock(lambda: datetime(2026, 3, 17, 17, tzinfo=UTC)):
         app.execute(
             ACCOUNT,
             contract_id,
-            "issue_invoice",
-            {"occurred_on": date(2026, 3, 17), "milestone_keys": ["all"]},
+            as_command("issue_invoice", {"occurred_on": date(2026, 3, 17), "milestone_keys": ["all"]}),
             idempotency_key="inv",
         )
     return app, str(contract_id)

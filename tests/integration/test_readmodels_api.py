@@ -16,7 +16,7 @@ from api import create_app
 from application.service import LedgerApplication
 from ledger_cli.story import AS_OF, run_story
 from projections.runner import Runner
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 
 ACCOUNT, OTHER = "acct-api-rm", "acct-api-rm-other"
 
@@ -109,8 +109,8 @@ def test_a_bad_query_is_refused_with_a_problem(app: LedgerApplication) -> None:
 
 def signed_and_invoiced(app: LedgerApplication, n: int) -> str:
     """A contract signed 5 Jan 2026 whose advance (100,000) is invoiced that day, due 19 Jan (14 days)."""
-    cid = app.sign_contract(ACCOUNT, f"sign-{n}", **terms()).contract_id
-    app.execute(ACCOUNT, UUID(cid), "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    cid = app.sign_contract(ACCOUNT, signing(terms()), idempotency_key=f"sign-{n}").contract_id
+    app.execute(ACCOUNT, UUID(cid), as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key=f"inv-{n}")
     return cid
 
