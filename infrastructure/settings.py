@@ -12,6 +12,8 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_RATES_DIR``       an operator-updated copy of the reference-rate tables
 ``LEDGER_RATES_STRICT``    yes: refuse rather than carry a rate past its verified-through date (default no)
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
+``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
+``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
 """
 
@@ -54,6 +56,8 @@ class Settings(BaseSettings):
     rates_dir: str | None = None
     rates_strict: bool = False
     run_projections: bool | None = None
+    tsa_url: str | None = None
+    tsa_ca_file: str | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_commands_topic: str = "ledger.commands"
