@@ -14,6 +14,7 @@ from marshmallow import fields
 from api.auth import protect
 from api.edge import account_id, idempotency_key, json_body, load_query, respond
 from api.openapi import GET_ERRORS, operation
+from api.startup import ready
 from dunning.service import DunningService
 from infrastructure.store import StoreConfig
 from schemas.dunning import DunningPolicyIn, DunningPolicyOut, DunningReminderOut, DunningRemindersOut, OutboxQuery
@@ -25,7 +26,7 @@ DECISION_ERRORS = (400, 401, 404, 422, 503)
 
 
 def dunning() -> DunningService:
-    return cast(DunningService, current_app.extensions["dunning"])
+    return cast(DunningService, ready(current_app.extensions["dunning"]))
 
 
 @blueprint.get("/settings/dunning")

@@ -15,6 +15,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 
 from api.errors import Problem
+from api.startup import ready
 from application.idempotency import IDEMPOTENCY_KEY_MAX
 from application.service import LedgerApplication
 
@@ -22,7 +23,7 @@ IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 def ledger() -> LedgerApplication:
-    return cast(LedgerApplication, current_app.extensions["ledger"])
+    return cast(LedgerApplication, ready(current_app.extensions["ledger"]))
 
 
 def account_id() -> str:

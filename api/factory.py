@@ -15,8 +15,10 @@ from flask import Blueprint, Flask
 from api import commands, contracts, dunning, errors, evidence, integrations, metrics, readmodels, service
 from api.config import settings
 from api.openapi import build_spec
+from api.startup import open_or_retry
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
+from projections.service import ReadModels
 
 # Every blueprint of the service, in one place. Add yours here (see api/__init__.py).
 BLUEPRINTS: list[Blueprint] = [
@@ -49,8 +51,16 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.extensions["openapi"] = build_spec(app)  # fails at start-up, before the store is opened, if a route is undocumented
-    app.extensions["ledger"] = build_ledger(values)
-    readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
-    dunning.register(app, StoreConfig(values["DATABASE_URL"]))
-    integrations.register(app, StoreConfig(values["DATABASE_URL"]))
+    open_or_retry(app.extensions, ("ledger", "read_models", "dunning", "integrations"), lambda: open_stores(app, values))
     return app
+
+
+def open_stores(app: Flask, values: Mapping[str, Any]) -> None:
+    """The event store, then the read models (each once: a retry after a partial failure keeps what opened), then the
+    dunning and integration services over them."""
+    if not isinstance(app.extensions.get("ledger"), LedgerApplication):
+        app.extensions["ledger"] = build_ledger(values)
+    if not isinstance(app.extensions.get("read_models"), ReadModels):
+        readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
+    dunning.register(app, StoreConfig(values["DATABASE_URL"]))  # both over the stores just opened
+    integrations.register(app, StoreConfig(values["DATABASE_URL"]))

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, current_app
 from api.auth import protect
 from api.edge import account_id, idempotency_key, json_body, load_query, respond
 from api.openapi import GET_ERRORS, POST_ERRORS, operation
+from api.startup import ready
 from infrastructure.store import StoreConfig
 from projections.integrations import Integrations
 from schemas.integrations import (
@@ -39,7 +40,7 @@ CHANGE_ERRORS = (401, 404, 503)
 
 
 def integrations() -> Integrations:
-    return cast(Integrations, current_app.extensions["integrations"])
+    return cast(Integrations, ready(current_app.extensions["integrations"]))
 
 
 @blueprint.get("/events")

@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from dunning.service import DunningService
 from ledger import clock
 from ledger.errors import LedgerError
 from ledger.rates import load_rate_tables
@@ -85,7 +86,7 @@ class OutboxCollector(Collector):
 
 def outbox_exposition() -> bytes:
     service = current_app.extensions.get("dunning")
-    if service is None:
+    if not isinstance(service, DunningService):  # not opened yet (the database was down at boot)
         return b""
     registry = CollectorRegistry()
     registry.register(OutboxCollector(service.counts))

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 from api.auth import protect
 from api.edge import account_id, load_query, respond
 from api.openapi import GET_ERRORS, operation
+from api.startup import ready
 from infrastructure.store import StoreConfig
 from projections.runner import start_background
 from projections.service import ReadModels
@@ -36,7 +37,7 @@ DESCRIPTION = "From the read models; X-Ledger-Position tells how far they have a
 
 
 def read_models() -> ReadModels:
-    return cast(ReadModels, current_app.extensions["read_models"])
+    return cast(ReadModels, ready(current_app.extensions["read_models"]))
 
 
 def answer(schema: Schema, result: tuple[dict[str, Any], int]) -> Response:
@@ -96,5 +97,6 @@ def licences() -> Response:
 def register(app: Flask, store: StoreConfig, run_projections: bool | None) -> None:
     """Open the read models; on the embedded default (or if asked) also run the projections in this process."""
     app.extensions["read_models"] = ReadModels(store, head=app.extensions["ledger"].recorder.max_notification_id)
-    if run_projections if run_projections is not None else store.kind == "sqlite":
+    run = run_projections if run_projections is not None else store.kind == "sqlite"
+    if run and "projection_runner" not in app.extensions:
         app.extensions["projection_runner"] = start_background(store)

@@ -19,11 +19,13 @@ from application.idempotency import CommandResult
 from ledger.views import contract_summary
 from schemas.responses import SummaryOut
 
+SUMMARY = SummaryOut()  # built once: a schema instance is reusable and thread-safe for dump
+
 
 def recorded_summary(result: CommandResult) -> dict[str, Any]:
-    contract = ledger().get_contract(account_id(), result.contract_id, version=result.version)
+    contract = ledger().written_contract(account_id(), result.contract_id, result.version)  # no reload: the write made it
     recorded_on = contract.modified_on.astimezone(UTC).date().isoformat()
-    summary: dict[str, Any] = SummaryOut().dump(contract_summary(contract, recorded_on))
+    summary: dict[str, Any] = SUMMARY.dump(contract_summary(contract, recorded_on))
     return summary
 
 

@@ -20,13 +20,22 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 
 from application import accounts, audit, idempotency
+from application.concurrency import ContractLocks, RecentWrites, pause_after_conflict
 from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
+from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.chain import ChainRecord, VerifyResult
@@ -61,8 +70,20 @@ class LedgerApplication(Application[UUID]):
         try:
             super().__init__(env=store.library_env(create_tables=create_tables))
         except (OperationalError, InterfaceError) as error:
+            factory = getattr(self, "factory", None)
+            if factory is not None:
+                factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        self.contract_locks, self.recent_writes = ContractLocks(), RecentWrites()
+        bound_recorder(self.recorder)
+        if self.snapshots is not None:
+            bound_recorder(self.snapshots.recorder)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        tune_factory(factory)
+        return factory
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
@@ -88,6 +109,7 @@ class LedgerApplication(Application[UUID]):
     def check_ready(self) -> None:
         """Raise StoreUnavailable unless the store answers and its tables exist."""
         try:
+            ping(self.recorder, READY_WAIT_S)  # a store that is down answers "no" at once, not after the retries
             self.recorder.max_notification_id()
         except (OperationalError, InterfaceError, Exception) as error:
             raise StoreUnavailable(f"event store not ready ({type(error).__name__}): {error}") from error
@@ -143,22 +165,24 @@ class LedgerApplication(Application[UUID]):
         """
         check_key(idempotency_key)
         digest = command_digest(command.name, contract_id, command.args())
-        for _ in range(RETRIES_MAX):
-            try:
-                contract, extra = self.run_command(account_id, contract_id, command, expected_version)
-            except StoreUnavailable:
-                raise
-            except LedgerError:
+        with self.contract_locks.hold(str(contract_id)):  # this process's writers of one contract take turns
+            for attempt in range(RETRIES_MAX):
+                try:
+                    contract, extra = self.run_command(account_id, contract_id, command, expected_version)
+                except StoreUnavailable:
+                    raise
+                except LedgerError:
+                    replay = idempotency.replay(self, account_id, idempotency_key, digest)
+                    if replay:
+                        return replay  # recorded before: its repeat is refused, its first result stands
+                    raise
+                result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+                if result:
+                    return result
                 replay = idempotency.replay(self, account_id, idempotency_key, digest)
                 if replay:
-                    return replay  # the command was recorded before: its repeat is refused, its first result stands
-                raise
-            result = self.save_command(contract, account_id, idempotency_key, digest, extra)
-            if result:
-                return result
-            replay = idempotency.replay(self, account_id, idempotency_key, digest)
-            if replay:
-                return replay
+                    return replay
+                pause_after_conflict(attempt)  # another process won: do not collide with it again in step
         raise VersionConflict("could not record the command after repeated conflicts")
 
     def run_command(
@@ -188,6 +212,7 @@ class LedgerApplication(Application[UUID]):
             self.guarded(self.save, contract, record, *extra)
         except IntegrityError:
             return None  # a concurrent writer won: reload and try again
+        self.recent_writes.put(contract)
         return result
 
     def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -203,6 +228,13 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(contract, Contract) or contract.account_id != account_id:
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
+
+    def written_contract(self, account_id: str, contract_id: UUID | str, version: int) -> Contract:
+        """The contract at ``version``: as this process's write left it if it is recent, else loaded."""
+        contract = self.recent_writes.get(str(contract_id), version)
+        if contract is not None and contract.account_id == account_id:
+            return contract
+        return self.get_contract(account_id, contract_id, version)
 
     def owner_account(self, contract_id: UUID | str) -> str | None:
         """The account a contract belongs to, whoever asks (for operators on the CLI only, never for HTTP)."""

@@ -7,11 +7,15 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SKIP = {"common", "__main__"}
+SKIP = {"common", "baselines", "workload", "loadgen", "__main__"}
+
+
+def benchmark_names() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name not in SKIP)
 
 
 def main() -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name not in SKIP)
+    names = benchmark_names()
     chosen = sys.argv[1:] or names
     for name in chosen:
         print(f"\n=== bench.{name} ===")

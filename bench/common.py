@@ -1,10 +1,17 @@
-"""Helpers shared by the benchmarks: timing, tables, JSON results, throwaway stores."""
+"""Helpers shared by the benchmarks: timing, medians with their range, tables, JSON results, throwaway stores.
+
+``LEDGER_BENCH_SCALE=tiny`` shrinks every benchmark to a few seconds (the test
+suite runs them that way so the harness never rots); ``full`` is ``make bench``.
+A machine-dependent figure is always written next to a baseline measured in
+the same run, as ``{"median", "min", "max", "runs"}``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +19,42 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(os.environ.get("LEDGER_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
+TINY = os.environ.get("LEDGER_BENCH_SCALE", "full") == "tiny"
+RUNS = 1 if TINY else 3
+
+
+def scaled(full: int, tiny: int) -> int:
+    """A size for this run: ``full`` under ``make bench``, ``tiny`` in the test suite."""
+    return tiny if TINY else full
+
+
+def median_of(runs: int, func: Callable[[], float]) -> dict[str, float]:
+    """Run ``func`` (which returns a figure, e.g. a rate) ``runs`` times: median and range."""
+    figures = sorted(func() for _ in range(runs))
+    return {
+        "median": round(statistics.median(figures), 3),
+        "min": round(figures[0], 3),
+        "max": round(figures[-1], 3),
+        "runs": runs,
+    }
+
+
+def rate(count: int, func: Callable[[], Any]) -> float:
+    """``count`` operations done by ``func``, per second."""
+    return count / timed(func)
+
+
+def show(figure: dict[str, float], unit: str = "") -> str:
+    """``1,234/s (1,100-1,300)``: a median with its range."""
+    digits = 0 if figure["median"] >= 100 else 2
+    lo, hi = f"{figure['min']:,.{digits}f}", f"{figure['max']:,.{digits}f}"
+    spread = f" ({lo}-{hi})" if figure["runs"] > 1 else ""
+    return f"{figure['median']:,.{digits}f}{unit}{spread}"
+
+
+def ratio(mine: dict[str, float], base: dict[str, float]) -> float:
+    return round(mine["median"] / base["median"], 3) if base["median"] else 0.0
 
 
 def timed(func: Callable[[], Any]) -> float:
@@ -39,8 +81,17 @@ def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 def write_results(name: str, results: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    document = {"benchmark": name, "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "results": results}
+    document = {
+        "benchmark": name,
+        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scale": "tiny" if TINY else "full",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "results": results,
+    }
     path.write_text(json.dumps(document, indent=2))
     return path
 

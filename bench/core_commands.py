@@ -1,84 +1,98 @@
-"""Command throughput of the application service, against the library's bare save as the baseline.
+"""Command throughput of the application service, one thread, against the library's bare round trip.
 
-baseline: one aggregate event per ``save()`` with eventsourcing alone (no idempotency record,
-no hash chain, no guards). ours: ``LedgerApplication.execute`` — load, guards, hash, one
-event plus its idempotency record in one transaction. The ratio is what our guarantees cost.
+Figures (commands/s, median of 3 with range, all in one run):
+``raw_insert_commit`` the driver alone (one row per transaction); ``library`` eventsourcing's
+get -> one event -> save on one aggregate, uncached; ``ledger`` ``LedgerApplication.execute``
+(load, guards, hash chain, one event plus its idempotency record in one transaction);
+``ledger_untuned`` the same service with the aggregate cache off and a pre-ping on every
+statement (as it was before the store tuning), to show what the tuning bought.
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import date
-from uuid import uuid4
-
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
 from application.service import LedgerApplication
-from bench.common import postgres_url, print_table, sqlite_url, timed, write_results
+from bench.baselines import Untuned, library_round_trip, raw_insert_commit
+from bench.common import (
+    RUNS,
+    median_of,
+    postgres_url,
+    print_table,
+    rate,
+    ratio,
+    scaled,
+    show,
+    sqlite_url,
+    write_results,
+)
+from bench.workload import log_note, sign
 from infrastructure.store import StoreConfig
-from tests.factories import as_command, signing
 
-COMMANDS = 400
-
-
-class Counter(Aggregate):
-    @event("Created")
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Incremented")
-    def increment(self, note: str) -> None:
-        self.count += 1
+COMMANDS = scaled(400, 20)
+NOTE = {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": "note"}
 
 
-class Bare(Application):
-    snapshotting_intervals = {Counter: 100}  # noqa: RUF012 - same snapshot interval as the ledger's contracts
+def ledger_rate(url: str, app_class: type[LedgerApplication] = LedgerApplication) -> float:
 
-
-def baseline(url: str) -> float:
-    app = Bare(env=StoreConfig(url).library_env(create_tables=True))
-    counter = Counter()
-    app.save(counter)
+    app = app_class(StoreConfig(url), create_tables=True)
+    contract_id = sign(app)
 
     def run() -> None:
-        for index in range(COMMANDS):
-            item = app.repository.get(counter.id)
-            item.increment(note=f"n{index}")
-            app.save(item)
+        for _ in range(COMMANDS):
+            log_note(app, contract_id)
 
-    seconds = timed(run)
-    app.close()
-    return COMMANDS / seconds
+    try:
+        return rate(COMMANDS, run)
+    finally:
+        app.close()
 
 
-def ours(url: str) -> float:
-    app = LedgerApplication(StoreConfig(url), create_tables=True)
-    from tests.factories import terms
-
-    contract_id = app.sign_contract("bench", signing(terms()), idempotency_key=str(uuid4())).contract_id
-    args = {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": "note"}
-
-    def run() -> None:
-        for index in range(COMMANDS):
-            app.execute("bench", contract_id, as_command("log_communication", args), idempotency_key=f"k{index}")
-
-    seconds = timed(run)
-    app.close()
-    return COMMANDS / seconds
+def measure(url: str) -> dict[str, dict[str, float]]:
+    return {
+        "raw_insert_commit": median_of(RUNS, lambda: raw_insert_commit(url, COMMANDS)),
+        "library": median_of(RUNS, lambda: library_round_trip(url, COMMANDS)),
+        "ledger": median_of(RUNS, lambda: ledger_rate(url)),
+        "ledger_untuned": median_of(RUNS, lambda: ledger_rate(url, Untuned)),
+    }
 
 
 def main() -> None:
     rows, results = [], {}
     for name, factory in (("sqlite", sqlite_url), ("postgres", postgres_url)):
         with factory() as url:
-            base = baseline(url)
-        with factory() as url:
-            mine = ours(url)
-        rows.append([name, f"{base:,.0f}", f"{mine:,.0f}", f"{mine / base:.2f}"])
-        results[name] = {"baseline_cmds_per_s": round(base), "ledger_cmds_per_s": round(mine), "ratio": round(mine / base, 3)}
-    print_table(f"Command round trips ({COMMANDS} on one contract)", ["store", "library bare save/s",
-                "ledger execute/s", "ratio"], rows)
+            figures = measure(url)
+        ratios = {
+            "ledger_vs_library": ratio(figures["ledger"], figures["library"]),
+            "ledger_vs_raw_insert": ratio(figures["ledger"], figures["raw_insert_commit"]),
+            "tuned_vs_untuned": ratio(figures["ledger"], figures["ledger_untuned"]),
+        }
+        results[name] = {"commands_per_s": figures, "ratios": ratios, "target": {"ledger_vs_library": 1.0}}
+        rows.append(
+            [
+                name,
+                show(figures["raw_insert_commit"]),
+                show(figures["library"]),
+                show(figures["ledger_untuned"]),
+                show(figures["ledger"]),
+                ratios["ledger_vs_library"],
+                ratios["tuned_vs_untuned"],
+            ]
+        )
+    print_table(
+        f"Commands/s, one thread, {COMMANDS} commands on one contract (median of {RUNS}, range)",
+        [
+            "store",
+            "raw INSERT+COMMIT",
+            "library get/save",
+            "ledger before tuning",
+            "ledger",
+            "ledger/library (target >= 1)",
+            "after/before",
+        ],
+        rows,
+    )
     print(f"results: {write_results('core_commands', results)}")
 
 

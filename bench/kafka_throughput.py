@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from application.service import LedgerApplication
-from bench.common import postgres_url, print_table, sqlite_url, write_results
+from bench.common import TINY, postgres_url, print_table, scaled, sqlite_url, write_results
 from consumers import tansu
 from consumers.command_consumer import CommandConsumer
 from consumers.relay import EventRelay
@@ -31,30 +31,46 @@ from projections.db import Database
 from tests.factories import as_command, signing, terms
 from tests.seeding import seed
 
-COMMANDS = int(os.environ.get("LEDGER_BENCH_COMMANDS", "2000"))
-RELAY_EVENTS = int(os.environ.get("LEDGER_BENCH_RELAY_EVENTS", "20000"))
-CONTRACTS = 100
+COMMANDS = int(os.environ.get("LEDGER_BENCH_COMMANDS") or scaled(2000, 50))
+RELAY_EVENTS = int(os.environ.get("LEDGER_BENCH_RELAY_EVENTS") or scaled(20000, 500))
+CONTRACTS = scaled(100, 5)
+RAW_MESSAGES = scaled(20_000, 500)
 ACCOUNT = "bench"
 
 
 def settings_for(bootstrap: str) -> KafkaSettings:
     tag = uuid4().hex[:8]
-    settings = KafkaSettings(bootstrap_servers=bootstrap, commands_topic=f"commands-{tag}",
-                             dlq_topic=f"dlq-{tag}", events_topic=f"events-{tag}", consumer_group=f"group-{tag}",
-                             session_timeout_ms=2000, heartbeat_interval_ms=500)
+    settings = KafkaSettings(
+        bootstrap_servers=bootstrap,
+        commands_topic=f"commands-{tag}",
+        dlq_topic=f"dlq-{tag}",
+        events_topic=f"events-{tag}",
+        consumer_group=f"group-{tag}",
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=500,
+    )
     settings.ensure_topics(settings.commands_topic, settings.dlq_topic, settings.events_topic)
     return settings
 
 
 def message(n: int, contract_id: UUID) -> tuple[bytes, bytes]:
     if n % 2:
-        kind, payload = "log_communication", {"occurred_on": "2026-02-01", "direction": "inbound", "channel": "email",
-                                              "summary": f"message {n}"}
+        kind, payload = (
+            "log_communication",
+            {"occurred_on": "2026-02-01", "direction": "inbound", "channel": "email", "summary": f"message {n}"},
+        )
     else:
-        kind, payload = "record_payment", {"payment_id": f"p-{n}", "occurred_on": "2026-02-01",
-                                           "amount": {"amount": 1, "currency": "EUR"}}
-    envelope = {"message_id": f"m-{n}", "account_id": ACCOUNT, "type": kind, "contract_id": str(contract_id),
-                "payload": payload}
+        kind, payload = (
+            "record_payment",
+            {"payment_id": f"p-{n}", "occurred_on": "2026-02-01", "amount": {"amount": 1, "currency": "EUR"}},
+        )
+    envelope = {
+        "message_id": f"m-{n}",
+        "account_id": ACCOUNT,
+        "type": kind,
+        "contract_id": str(contract_id),
+        "payload": payload,
+    }
     return str(contract_id).encode(), json.dumps(envelope).encode()
 
 
@@ -91,7 +107,8 @@ def commands_per_s(store: StoreConfig, bootstrap: str) -> float:
     contracts = []
     for i in range(CONTRACTS):
         signed = app.sign_contract(ACCOUNT, signing(terms(thirds=10_000_000)), idempotency_key=f"sign-{i}")
-        app.execute(ACCOUNT, UUID(signed.contract_id), as_command("issue_invoice", {"occurred_on": terms()["occurred_on"], "milestone_keys": ["advance"]}), idempotency_key=f"i-{i}")
+        invoice = as_command("issue_invoice", {"occurred_on": terms()["occurred_on"], "milestone_keys": ["advance"]})
+        app.execute(ACCOUNT, UUID(signed.contract_id), invoice, idempotency_key=f"i-{i}")
         contracts.append(UUID(signed.contract_id))
     settings = settings_for(bootstrap)
     consumer = CommandConsumer(LedgerApplication(store), settings)
@@ -119,24 +136,65 @@ def relayed_per_s(store: StoreConfig, bootstrap: str) -> tuple[int, float]:
     return events, events / elapsed
 
 
+def raw_rates(bootstrap: str) -> tuple[float, float]:
+    """Baselines: kafka-python alone producing, then consuming, RAW_MESSAGES command-sized messages (per second)."""
+    settings = settings_for(bootstrap)
+    contract = uuid4()
+    messages = [message(n, contract) for n in range(RAW_MESSAGES)]
+    started = time.perf_counter()
+    produce(settings, messages)
+    produced = RAW_MESSAGES / (time.perf_counter() - started)
+    consumer = settings.consumer(f"raw-{uuid4().hex[:8]}", settings.commands_topic)
+    started, seen = time.perf_counter(), 0
+    while seen < RAW_MESSAGES:
+        seen += sum(len(records) for records in consumer.poll(timeout_ms=500).values())
+        if time.perf_counter() - started > 300:
+            raise TimeoutError("raw consume did not finish")
+    consumed = RAW_MESSAGES / (time.perf_counter() - started)
+    consumer.close()
+    return produced, consumed
+
+
 def main() -> None:
     port = tansu.free_port()
     broker = tansu.start(port)
     bootstrap = f"127.0.0.1:{port}"
     rows, results = [], {}
     try:
-        for kind, url_of in (("sqlite", sqlite_url), ("postgres", postgres_url)):
+        produced, consumed_raw = raw_rates(bootstrap)
+        results["baselines"] = {"raw_produce_per_s": round(produced), "raw_consume_per_s": round(consumed_raw)}
+        rows.append(
+            [
+                "kafka-python alone",
+                RAW_MESSAGES,
+                f"{consumed_raw:,.0f} consumed",
+                RAW_MESSAGES,
+                f"{produced:,.0f} produced",
+            ]
+        )
+        for kind, url_of in (
+            (("postgres", postgres_url),) if TINY else (("sqlite", sqlite_url), ("postgres", postgres_url))
+        ):
             with url_of() as url:
                 consumed = commands_per_s(StoreConfig(url), bootstrap)
             with url_of() as url:
                 events, relayed = relayed_per_s(StoreConfig(url), bootstrap)
-            results[kind] = {"commands": COMMANDS, "commands_per_s": round(consumed), "relay_events": events,
-                             "events_relayed_per_s": round(relayed)}
+            results[kind] = {
+                "commands": COMMANDS,
+                "commands_per_s": round(consumed),
+                "relay_events": events,
+                "events_relayed_per_s": round(relayed),
+                "relayed_vs_raw_produce": round(relayed / produced, 3),
+                "targets": {"commands_per_s": 2000, "events_relayed_per_s": 10000, "relayed_vs_raw_produce": 0.5},
+            }
             rows.append([kind, COMMANDS, f"{consumed:,.0f}", events, f"{relayed:,.0f}"])
     finally:
         tansu.stop(broker)
-    print_table("Kafka (Tansu on loopback, kafka-python, one consumer / one relay process)",
-                ["store", "commands", "commands recorded/s", "events", "events relayed/s"], rows)
+    print_table(
+        "Kafka (Tansu on loopback, kafka-python, one consumer / one relay process)",
+        ["store", "commands", "commands recorded/s", "events", "events relayed/s"],
+        rows,
+    )
     print(f"results: {write_results('kafka_throughput', results)}")
 
 

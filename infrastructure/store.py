@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlparse
 
+from infrastructure.bounds import POOL_WAIT_S
 from ledger.errors import ConfigurationError
 
 DEFAULT_SQLITE_FILE = "ledger.db"
+AGGREGATE_CACHE_MAXSIZE = 500
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,10 @@ class StoreConfig:
 
     def library_env(self, *, create_tables: bool) -> dict[str, str]:
         """Settings for ``eventsourcing``'s Application, explicit for every key that matters."""
-        env = {"CREATE_TABLE": "y" if create_tables else "n", "IS_SNAPSHOTTING_ENABLED": "y"}
+        env = {"CREATE_TABLE": "y" if create_tables else "n", "IS_SNAPSHOTTING_ENABLED": "y",
+               # aggregates stay in memory between commands; each get() reads only the events recorded since
+               # (by any process), so the cache is never stale: one small SELECT instead of snapshot + events
+               "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_MAXSIZE), "AGGREGATE_CACHE_FASTFORWARD": "y"}
         if self.kind == "sqlite":
             return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.sqlite_path,
                     "SQLITE_LOCK_TIMEOUT": "10"}
@@ -65,11 +70,11 @@ class StoreConfig:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-            "POSTGRES_POOL_SIZE": "5",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_POOL_SIZE": "2",  # kept open; more (up to 10) are opened under load and closed when idle
+            "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONN_MAX_AGE": "600",
-            "POSTGRES_PRE_PING": "y",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_PRE_PING": "n",  # a dead connection costs one retried attempt (infrastructure.bounds)
+            "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT_S),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_SCHEMA": self.pg_schema,
         }

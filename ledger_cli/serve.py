@@ -18,7 +18,7 @@ import click
 from application.accounts import account_exists
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StoreUnavailable
 from ledger_cli.context import current_settings, default_account, fail, open_app
 
 DEV_ACCOUNT_NAME = "Development account"
@@ -44,40 +44,61 @@ def ensure_dev_key(app: LedgerApplication, store: StoreConfig, account_id: str) 
     return key
 
 
+def check_postgres(store: StoreConfig) -> None:
+    """Refuse to start on a database that was never migrated; a database that is down is only a warning.
+
+    The workers start anyway and answer 503 (with Retry-After) until they reach it: a restart during a
+    database outage must not leave the API down after the database is back.
+    """
+    try:
+        app = LedgerApplication(store, create_tables=False)
+    except StoreUnavailable as error:
+        click.echo(f"warning: {error.message}; serving 503 until the database answers", err=True)
+        return
+    try:
+        app.check_ready()
+    except LedgerError as error:
+        fail(f"{error.message} (run `ledger db migrate` first)")
+    finally:
+        app.close()
+
+
 # gunicorn refuses longer request lines (414) and header fields (400) itself, with its own HTML page, before
 # the app sees them: set generously (8190 is gunicorn's largest request line short of "unlimited").
 REQUEST_LINE_BYTES_MAX = 8190
 HEADER_FIELD_BYTES_MAX = 16384
-# A sync worker is silent while it serves a request; the event feed's long poll holds one for up to 30 s,
-# so the worker timeout must be well above it or gunicorn kills the worker mid-answer.
-WORKER_TIMEOUT_S = 60
 
 
 def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+    return [sys.executable, "-m", "gunicorn", "--config", "python:ledger_cli.gunicorn_conf", "--bind", bind,
+            "--workers", str(workers), "--threads", str(threads),
             "--limit-request-line", str(REQUEST_LINE_BYTES_MAX),
             "--limit-request-field_size", str(HEADER_FIELD_BYTES_MAX),
-            "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", str(WORKER_TIMEOUT_S),
-            "api:create_app()"]
+            "--access-logfile", "-", "api:create_app()"]
 
 
 @click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="HOST:PORT to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (gthread: idle connections wait in the poller, not in a thread).")
 @click.option("--dev-key/--no-dev-key", default=True, show_default=True,
               help="On the embedded SQLite store, print a key of the dev account (created on first start).")
 def serve(bind: str, workers: int, threads: int, dev_key: bool) -> None:
     """Serve the HTTP API (gunicorn running api:create_app())."""
     store = current_settings().store()
-    app = open_app(store)
-    try:
-        app.check_ready()
-        key = ensure_dev_key(app, store, default_account()) if dev_key and store.kind == "sqlite" else None
-    except LedgerError as error:
-        fail(f"{error.message} (on PostgreSQL, run `ledger db migrate` first)")
-    finally:
-        app.close()
+    key = None
+    if store.kind == "sqlite":
+        app = open_app(store)
+        try:
+            app.check_ready()
+            key = ensure_dev_key(app, store, default_account()) if dev_key else None
+        except LedgerError as error:
+            fail(error)
+        finally:
+            app.close()
+    else:
+        check_postgres(store)
     click.echo(f"Ledger API on http://{bind}  (store: {store.kind}; docs at http://{bind}/docs)")
     if key:
         click.echo(f"Dev key for account {default_account()!r}: {key}")

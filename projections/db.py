@@ -27,6 +27,8 @@ from infrastructure.store import StoreConfig
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
+PG_CONNECT_TIMEOUT_S = 2
+PG_PARAMS_MAX = 30_000  # bind parameters per statement (the protocol allows 65,535)
 T = TypeVar("T")
 # A quoted literal (kept whole), a placeholder, or a percent sign.
 SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -49,7 +51,7 @@ class Database:
             return conn
         import psycopg  # imported here so the SQLite default never needs a PostgreSQL driver at import
 
-        pg_conn = psycopg.connect(self.store.pg_conninfo, autocommit=True)
+        pg_conn = psycopg.connect(self.store.pg_conninfo, autocommit=True, connect_timeout=PG_CONNECT_TIMEOUT_S)
         pg_conn.execute(f"SET search_path TO {quote_ident(self.store.pg_schema)}")
         pg_conn.execute(f"SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}")
         return pg_conn
@@ -117,8 +119,25 @@ class Database:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
 
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows (every column, in table order): one multi-row INSERT on PostgreSQL, one executemany on SQLite."""
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            self.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            return
+        width = len(rows[0])
+        per_statement = max(1, PG_PARAMS_MAX // width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(chunk))
+            self.conn.execute(f"INSERT INTO {table} VALUES {values}", [v for row in chunk for v in row])
+
     def delete_where_in(self, table: str, column: str, values: Sequence[Any]) -> None:
-        """DELETE rows whose ``column`` is one of ``values``, in chunks SQLite accepts."""
+        """DELETE rows whose ``column`` is one of ``values``: one statement on PostgreSQL, chunks on SQLite."""
+        if self.kind == "postgres":
+            self.execute(f"DELETE FROM {table} WHERE {column} = ANY(?)", [list(values)])
+            return
         for start in range(0, len(values), 500):
             chunk = list(values[start : start + 500])
             marks = ",".join("?" * len(chunk))

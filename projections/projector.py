@@ -127,7 +127,7 @@ def write_rows(db: Database, model: ReadModel, contracts: list[Contract]) -> Non
     for table in model.tables:
         db.delete_where_in(table.name, "contract_id", ids)
         rows = [row for result in produced for row in numbered(table, result[table.name])]
-        db.executemany(table.insert(), rows)
+        db.insert_rows(table.name, rows)  # one statement per table per page
 
 
 def ensure_tables(db: Database, models: Sequence[ReadModel], attempts: int = 5) -> None:

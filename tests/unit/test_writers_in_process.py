@@ -1,0 +1,54 @@
+"""What one process does for its writers: cheap copies for the cache, turns per contract, the contracts just written."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from datetime import date
+
+from application.concurrency import RECENT_MAX, ContractLocks, RecentWrites
+from tests.factories import signed, state_of
+
+
+def test_a_cached_contract_is_copied_whole_and_the_copy_is_independent() -> None:
+    contract = signed()
+    contract.log_communication(occurred_on=date(2026, 2, 1), direction="outbound", channel="email", summary="hello")
+    contract.collect_events()
+    copied = copy.deepcopy(contract)
+    assert copied is not contract and state_of(copied) == state_of(contract) and copied.version == contract.version
+    copied.log_communication(occurred_on=date(2026, 2, 2), direction="inbound", channel="email", summary="reply")
+    assert copied.version == contract.version + 1
+    assert state_of(copied) != state_of(contract) and contract.pending_events == []
+
+
+def test_writers_of_one_contract_take_turns_while_other_contracts_go_on() -> None:
+    locks, inside, overlaps, others_ran = ContractLocks(), [0], [], threading.Event()
+
+    def writer() -> None:
+        with locks.hold("hot"):
+            inside[0] += 1
+            overlaps.append(inside[0])
+            time.sleep(0.02)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    with locks.hold("other"):  # not blocked by the hot contract's queue
+        others_ran.set()
+    for thread in threads:
+        thread.join()
+    assert others_ran.is_set() and max(overlaps) == 1 and len(overlaps) == 6
+    assert locks.locks == {}  # nothing kept once nobody holds or waits
+
+
+def test_recent_writes_are_found_by_id_and_version_and_only_the_newest_are_kept() -> None:
+    recent = RecentWrites()
+    first = signed()
+    recent.put(first)
+    assert recent.get(str(first.id), first.version) is first
+    assert recent.get(str(first.id), first.version + 1) is None
+    for _ in range(RECENT_MAX):
+        recent.put(signed())
+    assert recent.get(str(first.id), first.version) is None and len(recent.items) == RECENT_MAX
