@@ -222,18 +222,17 @@ class TextWriter:
         self.fallback = canvas.beginText()
 
     def line(self, font_name: str, x: float, y: float, text: str) -> None:
-        font = self.fonts.get(font_name)
-        if font is None:
-            font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
-        if not getattr(font, "_dynamicFont", False):
-            self.fallback.setFont(font_name, self.size)
-            self.fallback.setTextOrigin(x, y)
-            self.fallback.textOut(text)
-            return
-        key = (font_name, text)
-        encoded = self.cache.get(key)
+        encoded = self.cache.get((font_name, text))  # only TrueType texts are cached: a hit needs no font lookup
         if encoded is None:
-            encoded = self.cache[key] = " ".join(
+            font = self.fonts.get(font_name)
+            if font is None:
+                font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
+            if not getattr(font, "_dynamicFont", False):
+                self.fallback.setFont(font_name, self.size)
+                self.fallback.setTextOrigin(x, y)
+                self.fallback.textOut(text)
+                return
+            encoded = self.cache[font_name, text] = " ".join(
                 f"{self.subset_name(font, subset)} {self.size:g} Tf ({escapePDF(chunk)}) Tj"
                 for subset, chunk in split_string(font, text, self.doc))
         self.ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {encoded}")
