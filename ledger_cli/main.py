@@ -9,11 +9,12 @@ import click
 
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import default_account, fail, fail_for_contract, open_app
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
 from ledger_cli.project import create_read_model_tables, project
+from ledger_cli.rates import rates
 from ledger_cli.serve import serve
 
 
@@ -31,6 +32,7 @@ cli.add_command(relay)
 cli.add_command(dev)
 cli.add_command(healthcheck)
 cli.add_command(project)
+cli.add_command(rates)
 
 
 @cli.command()
@@ -43,7 +45,7 @@ def events(contract_id: UUID, account: str | None, as_json: bool) -> None:
     try:
         records = app.event_records(account or default_account(), contract_id)
     except LedgerError as error:
-        fail(error)
+        fail_for_contract(app, error, contract_id, account or default_account())
     for record in records:
         if as_json:
             click.echo(json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False))

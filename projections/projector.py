@@ -14,13 +14,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from prometheus_client import Histogram
 
 from application.service import LedgerApplication
+from ledger import clock
 from ledger.contract import Contract
 from ledger.errors import LedgerError
 from projections.db import Database
@@ -210,7 +210,7 @@ def read_position(db: Database, name: str, source: str = LOG_SOURCE, *, lock: bo
 
 
 def move_position(db: Database, name: str, source: str, start: int, end: int, applied: int) -> None:
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     if start == 0 and read_row_missing(db, name, source):
         db.execute("INSERT INTO rm_tracking VALUES (?, ?, ?, ?, ?)", (name, source, end, applied, now))
         return
