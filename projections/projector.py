@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -139,7 +140,7 @@ class Projector:
 
     def observe_lag(self, batch: Batch, names: list[str]) -> None:
         """Record, per model written, how long each decoded event took from its recording to this commit."""
-        now, histograms = datetime.now(UTC), [LAG.labels(name) for name in names]
+        now, histograms = clock.now(), [LAG.labels(name) for name in names]
         for item in batch.events:
             recorded = getattr(item.event, "timestamp", None)
             if isinstance(recorded, datetime):
@@ -232,7 +233,7 @@ def move_positions(db: Database, behind: list[tuple[ReadModel, int]], batch: Bat
             move_position(db, model.name, batch.source, start, batch.position, counts[model.name])
         else:
             groups.setdefault((start, counts[model.name]), []).append(model.name)
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     for (start, applied), names in groups.items():
         marks = ",".join("?" * len(names))
         changed = db.execute_count(

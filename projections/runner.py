@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +24,7 @@ import psycopg
 
 from application.service import LedgerApplication, is_contract_topic
 from infrastructure.store import StoreConfig
+from ledger import clock
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import (
@@ -150,7 +151,7 @@ class Runner:
         recorded = self.app.decode_state(pending[0]).get("timestamp")
         if not isinstance(recorded, datetime):
             return 0.0
-        return round(max(0.0, (datetime.now(UTC) - recorded).total_seconds()), 3)
+        return round(max(0.0, (clock.now() - recorded).total_seconds()), 3)
 
     def close(self) -> None:
         self.db.close()
