@@ -27,7 +27,7 @@ from infrastructure.store import StoreConfig
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
-SMALL_PAGE_ROWS = 2_000  # up to this many rows, one INSERT statement for all tables beats a COPY per table
+SMALL_PAGE_ROWS = 300  # up to this many rows (a few contracts), one INSERT statement for all tables beats a COPY per table
 T = TypeVar("T")
 # A quoted literal (kept whole), a placeholder, or a percent sign.
 SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
