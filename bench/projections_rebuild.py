@@ -50,11 +50,12 @@ def read_and_decode(app: LedgerApplication) -> tuple[int, float]:
 
 def rebuild(store: StoreConfig, app: LedgerApplication, names: list[str]) -> tuple[int, float]:
     """Drop the models and catch them up from the start of the log; (contract events, seconds)."""
+    dropping = Runner(store, names, app=app, batch_size=BATCH_SIZE)
+    for name in names:
+        drop_model(dropping.db, READ_MODELS[name])
+    dropping.db.close()
     runner = Runner(store, names, app=app, batch_size=BATCH_SIZE)
     try:
-        for name in names:
-            drop_model(runner.db, READ_MODELS[name])
-        runner = Runner(store, names, app=app, batch_size=BATCH_SIZE)
         started = time.perf_counter()
         applied = runner.catch_up() // len(names)
         return applied, time.perf_counter() - started
@@ -104,7 +105,8 @@ def run(url: str) -> dict[str, Any]:
     seeded = seed(app, EVENTS)
     seed_s = time.perf_counter() - started
     raw = [n / s for n, s in (read_and_decode(app) for _ in range(RUNS))]
-    rows, results = [], {}
+    rows: list[list[Any]] = []
+    results: dict[str, dict[str, Any]] = {}
     for name in READ_MODELS:
         applied, elapsed = rebuild(store, app, [name])
         results[name] = {"events": applied, "seconds": round(elapsed, 2), "events_per_s": round(applied / elapsed)}
