@@ -15,7 +15,8 @@ from infrastructure.settings import Settings
 
 # Flask config key -> the settings field it comes from.
 KEYS = {"DATABASE_URL": "database_url", "MAX_BODY_BYTES": "max_body_bytes", "CREATE_TABLES": "create_tables",
-        "RATES_DIR": "rates_dir", "RATES_STRICT": "rates_strict", "RUN_PROJECTIONS": "run_projections"}
+        "RATES_DIR": "rates_dir", "RATES_STRICT": "rates_strict", "RUN_PROJECTIONS": "run_projections",
+        "TSA_URL": "tsa_url", "TSA_CA_FILE": "tsa_ca_file"}
 
 
 def settings(environ: Mapping[str, str], config: Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,10 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_RATES_DIR``       an operator-updated copy of the reference-rate tables
 ``LEDGER_RATES_STRICT``    yes: refuse rather than carry a rate past its verified-through date (default no)
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
+``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
+``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
+``LEDGER_SMTP_*``          the reminder dispatcher's mail server: host, port, security, username, password, from, timeout
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import PositiveInt, ValidationError
+from pydantic import PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     rates_dir: str | None = None
     rates_strict: bool = False
     run_projections: bool | None = None
+    tsa_url: str | None = None
+    tsa_ca_file: str | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_commands_topic: str = "ledger.commands"
@@ -64,6 +69,14 @@ class Settings(BaseSettings):
     kafka_partitions: PositiveInt = 6
     kafka_session_timeout_ms: PositiveInt = 10_000
     kafka_heartbeat_interval_ms: PositiveInt = 3_000
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: PositiveInt = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "ledger@localhost"
+    smtp_timeout: PositiveFloat = 30.0
 
     @classmethod
     def settings_customise_sources(

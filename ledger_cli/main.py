@@ -9,12 +9,15 @@ import click
 
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
+from ledger_cli.anchor import anchor
 from ledger_cli.context import default_account, fail, fail_for_contract, open_app
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
+from ledger_cli.mailsink import mailsink
 from ledger_cli.project import create_read_model_tables, project
 from ledger_cli.rates import rates
+from ledger_cli.remind import remind
 from ledger_cli.serve import serve
 
 
@@ -27,12 +30,15 @@ cli.add_command(demo)
 cli.add_command(admin)
 cli.add_command(serve)
 cli.add_command(evidence)
+cli.add_command(anchor)
 cli.add_command(consume)
 cli.add_command(relay)
 cli.add_command(dev)
+dev.add_command(mailsink)
 cli.add_command(healthcheck)
 cli.add_command(project)
 cli.add_command(rates)
+cli.add_command(remind)
 
 
 @cli.command()
