@@ -50,10 +50,12 @@ class KafkaSettings:
         return {"bootstrap_servers": self.bootstrap_servers.split(","), "reconnect_backoff_max_ms": 1000}
 
     def producer(self, **extra: Any) -> KafkaProducer:
-        return KafkaProducer(
-            **self.common(), acks="all", enable_idempotence=True, linger_ms=20, batch_size=262_144,
-            max_block_ms=5000, request_timeout_ms=5000, delivery_timeout_ms=10_000, **extra,
-        )
+        """An idempotent producer with ``acks=all``; ``extra`` adds or overrides options (e.g. the relay's batching)."""
+        options: dict[str, Any] = {
+            **self.common(), "acks": "all", "enable_idempotence": True, "linger_ms": 20, "batch_size": 262_144,
+            "max_block_ms": 5000, "request_timeout_ms": 5000, "delivery_timeout_ms": 10_000,
+        }
+        return KafkaProducer(**{**options, **extra})
 
     def consumer(self, group_id: str, *topics: str, **extra: Any) -> KafkaConsumer:
         return KafkaConsumer(

@@ -17,12 +17,14 @@ from itertools import accumulate
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
-from reportlab.lib.rl_accel import escapePDF
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import PATH_OPS
 from reportlab.platypus import Flowable
 
 PAD_X, PAD_Y = 3.0, 2.5
+WRAPPED_CACHED_MAX = 200_000  # cells laid out, kept across documents: a bound for a long-running server
 
 
 class Measure:
@@ -31,12 +33,23 @@ class Measure:
     def __init__(self, font: str, size: float) -> None:
         self.font, self.size = font, size
         self.cache: dict[str, float] = {}
+        self.wrapped: dict[tuple[str, float], tuple[tuple[str, float], ...]] = {}
         self.space = stringWidth(" ", font, size)
 
     def width(self, word: str) -> float:
         found = self.cache.get(word)
         if found is None:
             found = self.cache[word] = stringWidth(word, self.font, self.size)
+        return found
+
+    def lines(self, text: str, limit: float) -> tuple[tuple[str, float], ...]:
+        """``wrap``, remembered per text and width (dates, stages and amounts repeat down a column)."""
+        key = (text, limit)
+        found = self.wrapped.get(key)
+        if found is None:
+            if len(self.wrapped) >= WRAPPED_CACHED_MAX:
+                self.wrapped.clear()
+            found = self.wrapped[key] = tuple(self.wrap(text, limit))
         return found
 
     def wrap(self, text: str, limit: float) -> list[tuple[str, float]]:
@@ -96,9 +109,12 @@ class Look:
 def lay_out(texts: Sequence[Sequence[str]], widths: Sequence[float], look: Look, measure: Measure,
             bold: bool = False) -> list[Row]:
     rows = []
+    limits = [width - 2 * PAD_X for width in widths]
     for cells in texts:
-        wrapped = tuple(tuple(measure.wrap(text, width - 2 * PAD_X)) for text, width in zip(cells, widths, strict=True))
-        height = max(len(lines) for lines in wrapped) * look.leading + 2 * PAD_Y
+        if len(cells) != len(limits):
+            raise ValueError(f"a row of {len(cells)} cells in a table of {len(limits)} columns")
+        wrapped = tuple(map(measure.lines, cells, limits))
+        height = max(map(len, wrapped)) * look.leading + 2 * PAD_Y
         rows.append(Row(wrapped, height, bold))
     return rows
 
@@ -135,8 +151,16 @@ class RowTable(Flowable):
         rows += [(row, look.zebra if offset % 2 else None, False)
                  for offset, row in enumerate(self.rows[self.start:self.stop])]
         top = self.height
+        code: list[str] = canvas._code
+        fill_op = PATH_OPS[0, 1, canvas._fillMode]  # what ``canvas.rect(..., stroke=0, fill=1)`` ends with
         for row, fill, header in rows:  # backgrounds and rules first, then all the text in one block
-            top = self.draw_frame(canvas, row, top, fill, header=header)
+            top = self.draw_frame(code, row, top, fill, header=header, fill_op=fill_op)
+        # What the canvas calls would have left as its current state (later drawing may rely on it).
+        fills = [fill for _, fill, _ in rows if fill is not None]
+        if fills:
+            canvas._fillColorObj = fills[-1]
+        canvas._strokeColorObj = look.ink if rows[-1][2] or rows[-1][0].bold else look.rule
+        canvas._lineWidth = 0.8 if len(rows) == 1 else 0.25
         text = TextWriter(canvas, look.size)
         top = self.height
         for row, _, header in rows:
@@ -144,17 +168,19 @@ class RowTable(Flowable):
         canvas.setFillColor(look.ink)
         text.finish()
 
-    def draw_frame(self, canvas: Any, row: Row, top: float, fill: Any, *, header: bool) -> float:
+    def draw_frame(self, code: list[str], row: Row, top: float, fill: Any, *, header: bool, fill_op: str) -> float:
+        """The operators ``canvas.setFillColor``, ``rect``, ``setStrokeColor``, ``setLineWidth`` and ``line`` write,
+        appended directly (the canvas calls cost more than the drawing: a long table has tens of thousands of rows)."""
         look, width = self.look, sum(self.widths)
         bottom = top - row.height
         if fill is not None:
-            canvas.setFillColor(fill)
-            canvas.rect(0, bottom, width, row.height, stroke=0, fill=1)
-        canvas.setStrokeColor(look.ink if header or row.bold else look.rule)
-        canvas.setLineWidth(0.8 if header else 0.25)
-        canvas.line(0, bottom, width, bottom)
+            code.append(colour_op(fill, "rg"))
+            code.append(f"n {fp_str(0, bottom, width, row.height)} re {fill_op}")
+        code.append(colour_op(look.ink if header or row.bold else look.rule, "RG"))
+        code.append(f"{fp_str(0.8 if header else 0.25)} w")
+        code.append(f"n {fp_str(0, bottom)} m {fp_str(width, bottom)} l S")
         if row.bold:
-            canvas.line(0, top, width, top)
+            code.append(f"n {fp_str(0, top)} m {fp_str(width, top)} l S")
         return bottom
 
     def draw_text(self, text: TextWriter, row: Row, top: float, *, header: bool) -> float:
@@ -169,6 +195,11 @@ class RowTable(Flowable):
                 y -= look.leading
             x += column_width
         return top - row.height
+
+
+def colour_op(colour: Any, operator: str) -> str:
+    """``0.1 0.1 0.1 rg``: what ``canvas.setFillColor`` (``rg``) or ``setStrokeColor`` (``RG``) writes for an RGB colour."""
+    return f"{fp_str((colour.red, colour.green, colour.blue))} {operator}"
 
 
 class TextWriter:
@@ -191,22 +222,49 @@ class TextWriter:
         self.fallback = canvas.beginText()
 
     def line(self, font_name: str, x: float, y: float, text: str) -> None:
-        font = self.fonts.get(font_name)
-        if font is None:
-            font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
-        if not getattr(font, "_dynamicFont", False):
-            self.fallback.setFont(font_name, self.size)
-            self.fallback.setTextOrigin(x, y)
-            self.fallback.textOut(text)
-            return
-        key = (font_name, text)
-        encoded = self.cache.get(key)
+        encoded = self.cache.get((font_name, text))  # only TrueType texts are cached: a hit needs no font lookup
         if encoded is None:
-            encoded = self.cache[key] = " ".join(
-                f"{font.getSubsetInternalName(subset, self.doc)} {self.size:g} Tf ({escapePDF(chunk)}) Tj"
-                for subset, chunk in font.splitString(text, self.doc))
+            font = self.fonts.get(font_name)
+            if font is None:
+                font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
+            if not getattr(font, "_dynamicFont", False):
+                self.fallback.setFont(font_name, self.size)
+                self.fallback.setTextOrigin(x, y)
+                self.fallback.textOut(text)
+                return
+            encoded = self.cache[font_name, text] = " ".join(
+                f"{self.subset_name(font, subset)} {self.size:g} Tf ({escapePDF(chunk)}) Tj"
+                for subset, chunk in split_string(font, text, self.doc))
         self.ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {encoded}")
+
+    def subset_name(self, font: Any, subset: int) -> str:
+        key = (font.fontName, f"#subset {subset}")  # beside the texts, in the same per-document cache
+        name = self.cache.get(key)
+        if name is None:
+            name = self.cache[key] = font.getSubsetInternalName(subset, self.doc)
+        return name
 
     def finish(self) -> None:
         self.canvas.addLiteral("\n".join([*self.ops, "ET"]))
         self.canvas.drawText(self.fallback)
+
+
+def split_string(font: Any, text: str, doc: Any) -> list[tuple[int, bytes]]:
+    """``font.splitString(text, doc)``, without its per-character loop when every character already has its code
+    in the document's subsets (the usual case after the first pages): the same chunks, several times faster."""
+    assignments = font.state[doc].assignments if doc in font.state else None
+    if assignments is None or not text:
+        return list(font.splitString(text, doc))
+    try:
+        codes = [assignments[32 if code == 0xA0 else code] for code in map(ord, text)]
+    except KeyError:  # a character new to this document: the font assigns it a code
+        return list(font.splitString(text, doc))
+    if max(codes) < 256:
+        return [(0, bytes(codes))]
+    chunks: list[tuple[int, bytes]] = []
+    start = 0
+    for index in range(1, len(codes) + 1):
+        if index == len(codes) or codes[index] >> 8 != codes[start] >> 8:
+            chunks.append((codes[start] >> 8, bytes(code & 0xFF for code in codes[start:index])))
+            start = index
+    return chunks

@@ -66,10 +66,10 @@ def create_read_model_tables(store: StoreConfig) -> None:
 
 
 def print_status(rows: list[dict[str, Any]]) -> None:
-    click.echo(f"{'read model':<12} {'position':>10} {'head':>10} {'lag':>8} {'events':>10}  updated")
+    click.echo(f"{'read model':<12} {'position':>10} {'head':>10} {'lag':>8} {'behind s':>9} {'events':>10}  updated")
     for row in rows:
         click.echo(f"{row['projection']:<12} {row['position']:>10} {row['head']:>10} {row['lag']:>8} "
-                   f"{row['events_applied']:>10}  {row['updated_at'] or '-'}")
+                   f"{row['behind_s']:>9.3f} {row['events_applied']:>10}  {row['updated_at'] or '-'}")
 
 
 def rebuild(runner: Runner, name: str) -> None:

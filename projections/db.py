@@ -28,7 +28,7 @@ from infrastructure.store import StoreConfig
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
 PG_CONNECT_TIMEOUT_S = 2
-PG_PARAMS_MAX = 30_000  # bind parameters per statement (the protocol allows 65,535)
+SMALL_PAGE_ROWS = 300  # up to this many rows (a few contracts), one INSERT statement for all tables beats a COPY per table
 T = TypeVar("T")
 # A quoted literal (kept whole), a placeholder, or a percent sign.
 SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -42,6 +42,7 @@ class Database:
         self.kind = store.kind
         self.conn: Any = self.connect()
         self.in_transaction = False
+        self.types: dict[str, list[str]] = {}  # column types per table (PostgreSQL), for array parameters
 
     def connect(self) -> Any:
         if self.kind == "sqlite":
@@ -103,6 +104,53 @@ class Database:
         """Execute and return how many rows changed."""
         return self.run(lambda: int(self.conn.execute(self.sql(statement), tuple(params)).rowcount))
 
+    def replace_rows(self, tables: Sequence[tuple[str, int, Sequence[str], Sequence[Sequence[Any]]]]) -> None:
+        """For each ``(table, width, contract_ids, rows)``: delete the contracts' rows, insert ``rows``.
+
+        PostgreSQL: one DELETE statement for every table together, then the rows: a small page (the live case) in
+        one INSERT statement for every table, a large one (a rebuild) with one ``COPY ... FROM STDIN`` per table, which
+        costs less per row; SQLite (in process, no round trips): a chunked DELETE and an ``executemany`` per table."""
+        if self.kind == "sqlite":
+            for table, width, ids, rows in tables:
+                self.delete_where_in(table, "contract_id", ids)
+                if rows:
+                    self.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * width)})", rows)
+            return
+        deletes = [(table, list(ids)) for table, _, ids, _ in tables if ids]
+        if deletes:
+            parts = ", ".join(f"d{n} AS (DELETE FROM {table} WHERE contract_id = ANY(%s))"
+                              for n, (table, _) in enumerate(deletes))
+            self.conn.execute(f"WITH {parts} SELECT 1", [ids for _, ids in deletes])
+        inserts = [(table, rows) for table, _, _, rows in tables if rows]
+        if sum(len(rows) for _, rows in inserts) <= SMALL_PAGE_ROWS:
+            self.insert_unnest(inserts)
+            return
+        with self.conn.cursor() as cursor:
+            for table, rows in inserts:
+                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
+    def insert_unnest(self, inserts: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Every table's rows in ONE statement (an INSERT per table in a WITH, one array parameter per column)."""
+        if not inserts:
+            return
+        parts, params = [], []
+        for n, (table, rows) in enumerate(inserts):
+            columns = ", ".join(f"%s::{kind}[]" for kind in self.column_types(table))
+            parts.append(f"i{n} AS (INSERT INTO {table} SELECT * FROM unnest({columns}))")
+            params += [list(column) for column in zip(*rows, strict=True)]
+        self.conn.execute(f"WITH {', '.join(parts)} SELECT 1", params)
+
+    def column_types(self, table: str) -> list[str]:
+        """The table's column types in order, from the catalog once per table and connection."""
+        if table not in self.types:
+            rows = self.conn.execute(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table]).fetchall()
+            self.types[table] = [str(row[0]) for row in rows]
+        return self.types[table]
+
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
@@ -118,20 +166,6 @@ class Database:
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
-
-    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Append rows (every column, in table order): one multi-row INSERT on PostgreSQL, one executemany on SQLite."""
-        if not rows:
-            return
-        if self.kind == "sqlite":
-            self.conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
-            return
-        width = len(rows[0])
-        per_statement = max(1, PG_PARAMS_MAX // width)
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(chunk))
-            self.conn.execute(f"INSERT INTO {table} VALUES {values}", [v for row in chunk for v in row])
 
     def delete_where_in(self, table: str, column: str, values: Sequence[Any]) -> None:
         """DELETE rows whose ``column`` is one of ``values``: one statement on PostgreSQL, chunks on SQLite."""

@@ -32,9 +32,6 @@ class Table:
             statements.append(f"CREATE INDEX IF NOT EXISTS {self.name}_i{index} ON {self.name} ({columns})")
         return statements
 
-    def insert(self) -> str:
-        return f"INSERT INTO {self.name} VALUES ({','.join('?' * self.width)})"
-
 
 @dataclass(frozen=True)
 class ReadModel:

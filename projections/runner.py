@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ import psycopg
 
 from application.service import LedgerApplication, is_contract_topic
 from infrastructure.store import StoreConfig
+from ledger import clock
 from projections.db import Database
 from projections.feed import FeedIndexer
 from projections.models import READ_MODELS
@@ -37,7 +39,7 @@ from projections.projector import (
 )
 
 BATCH_SIZE = 2000  # notifications per transaction: a read model costs ~45 statements per page, whatever its size
-POLL_INTERVAL_S = 0.2
+POLL_INTERVAL_S = 0.05  # idle polling; it bounds the write-to-read-model lag (target p99 < 100 ms)
 ERROR_PAUSE_S = 1.0
 log = logging.getLogger(__name__)
 
@@ -133,15 +135,28 @@ class Runner:
         return self.catch_up(on_batch)
 
     def status(self) -> list[dict[str, Any]]:
+        """Per model: position, head, lag in notifications, and ``behind_s``: how long ago the oldest notification
+        it has not applied was recorded (0 when caught up), the write-to-read-model delay as it stands now."""
         head = self.source.head()
         known = {(r["projection"], r["source"]): r for r in tracking_rows(self.db)}
         result = []
         for name in READ_MODELS:
             row = known.get((name, LOG_SOURCE), {"position": 0, "events_applied": 0, "updated_at": None})
             result.append({"projection": name, "position": row["position"], "head": head,
-                           "lag": head - row["position"], "events_applied": row["events_applied"],
-                           "updated_at": row["updated_at"]})
+                           "lag": head - row["position"], "behind_s": self.behind_s(row["position"], head),
+                           "events_applied": row["events_applied"], "updated_at": row["updated_at"]})
         return result
+
+    def behind_s(self, position: int, head: int) -> float:
+        if position >= head:
+            return 0.0
+        pending = self.app.recorder.select_notifications(position + 1, 1)
+        if not pending:
+            return 0.0
+        recorded = self.app.decode_state(pending[0]).get("timestamp")
+        if not isinstance(recorded, datetime):
+            return 0.0
+        return round(max(0.0, (clock.now() - recorded).total_seconds()), 3)
 
     def close(self) -> None:
         self.db.close()
