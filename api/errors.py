@@ -35,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "version_conflict": 412,
     "store_unavailable": 503,
     "configuration_error": 500,
+    "history_mismatch": 500,
     "ledger_error": 422,
 }
 # Codes of errors raised by the HTTP layer itself (see Problem), for the docs.

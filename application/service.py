@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTransc
 from eventsourcing.utils import Environment
 
 from application import accounts
+from infrastructure.history import guard_sqlite
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
@@ -35,6 +36,7 @@ from ledger.errors import (
     ContractClosed,
     ContractNotFound,
     DuplicateInvoiceNumber,
+    HistoryMismatch,
     IdempotencyConflict,
     LedgerError,
     StoreUnavailable,
@@ -142,6 +144,15 @@ class LedgerApplication(Application[UUID]):
         except (OperationalError, InterfaceError) as error:
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        if create_tables and store.kind == "sqlite":
+            guard_sqlite(store.sqlite_path, self.event_tables())
+
+    def event_tables(self) -> list[str]:
+        """The tables holding history (events and snapshots): append-only, see infrastructure.history."""
+        tables = [self.recorder.events_table_name]  # type: ignore[attr-defined]
+        if self.snapshots is not None:
+            tables.append(self.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+        return tables
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
@@ -276,7 +287,19 @@ class LedgerApplication(Application[UUID]):
             return None
         if record.digest != digest:
             raise IdempotencyConflict("this idempotency key was used for a different command", key=key)
-        return CommandResult(**record.result, replayed=True)
+        result = CommandResult(**record.result, replayed=True)
+        self.check_recorded(result)
+        return result
+
+    def check_recorded(self, result: CommandResult) -> None:
+        """The log must still hold the event a stored result names, with the same hash; else it was altered."""
+        stored = self.guarded(self.recorder.select_events, UUID(result.contract_id), gt=result.version - 1,
+                              lte=result.version)
+        if not stored or self.chain_record(stored[0]).hash != result.fingerprint:
+            raise HistoryMismatch(
+                f"the recorded result of this command (version {result.version} of contract {result.contract_id}) "
+                "is no longer in the event log: the history was altered; run `ledger audit`",
+                contract_id=result.contract_id, version=result.version)
 
     def save_command(
         self, contract: Contract, account_id: str, key: str, digest: str, extra: list[Aggregate]
