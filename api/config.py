@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "CREATE_TABLES": None,  # None: yes on SQLite, no on PostgreSQL (tables come from `ledger db migrate`)
     "RATES_DIR": None,  # None: the reference-rate tables shipped in ledger/rates; else an operator-updated copy
     "RUN_PROJECTIONS": None,  # None: read models run in a background thread on SQLite only (`ledger project` elsewhere)
+    "RATE_LIMIT": 600,  # requests per API key per RATE_WINDOW_SECONDS, across all workers; 0 turns the limit off
+    "RATE_WINDOW_SECONDS": 60,
+    "METRICS_TOKEN": None,  # None: /metrics answers loopback clients only; else it needs Authorization: Bearer <token>
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}
 
@@ -37,7 +40,7 @@ def parse(key: str, text: str) -> Any:
             number = int(text)
         except ValueError:
             raise ConfigurationError(f"{ENV_PREFIX}{key} must be a whole number, not {text!r}") from None
-        if number < 1:
+        if number < (0 if key == "RATE_LIMIT" else 1):
             raise ConfigurationError(f"{ENV_PREFIX}{key} must be at least 1")
         return number
     return text

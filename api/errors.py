@@ -36,6 +36,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "store_unavailable": 503,
     "configuration_error": 500,
     "history_mismatch": 500,
+    "rate_limited": 429,
     "ledger_error": 422,
 }
 # Codes of errors raised by the HTTP layer itself (see Problem), for the docs.
@@ -94,6 +95,8 @@ def field_errors(error: LedgerError) -> dict[str, Any]:
 def on_ledger_error(error: LedgerError) -> Response:
     status = status_of(error)
     headers = {"Retry-After": "1"} if status == 503 else None
+    if status == 429:
+        headers = {"Retry-After": str(error.details.get("retry_after", 1))}
     return problem(status, error.code, error.message, field_errors(error), headers)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, errors, evidence, metrics, readmodels, service
+from api import commands, contracts, errors, evidence, metrics, readmodels, security, service
 from api.config import settings
 from api.openapi import build_spec
 from application.service import LedgerApplication
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     app.config["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     errors.register(app)
     metrics.register(app)
+    security.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.extensions["openapi"] = build_spec(app)  # fails at start-up, before the store is opened, if a route is undocumented

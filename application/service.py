@@ -26,8 +26,10 @@ from eventsourcing.utils import Environment
 
 from application import accounts
 from infrastructure.history import guard_sqlite
+from infrastructure.keyusage import KeyUsage
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
+from ledger.accounts import ApiKey
 from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
 from ledger.contract import ENVELOPE, Contract
 from ledger.errors import (
@@ -144,6 +146,10 @@ class LedgerApplication(Application[UUID]):
         except (OperationalError, InterfaceError) as error:
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        schema = store.pg_schema if store.kind == "postgres" else ""
+        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema)  # type: ignore[attr-defined]
+        if create_tables:
+            self.guarded(self.key_usage.create_tables)
         if create_tables and store.kind == "sqlite":
             guard_sqlite(store.sqlite_path, self.event_tables())
 
@@ -191,9 +197,31 @@ class LedgerApplication(Application[UUID]):
         return str(self.guarded(accounts.create_api_key, self, account_id))
 
     def authenticate(self, key: str) -> str | None:
-        """The account id the key belongs to, or None."""
+        """The account id the key belongs to, or None (unknown or revoked)."""
         account_id: str | None = self.guarded(accounts.authenticate, self, key)
         return account_id
+
+    def identify(self, key: str) -> ApiKey | None:
+        """The key's record, if the key is valid and not revoked."""
+        record: ApiKey | None = self.guarded(accounts.identify, self, key)
+        return record
+
+    def count_request(self, key_id: str, limit: int, window_s: int) -> None:
+        """Count one request of the key against its limit (shared by every worker through the store)."""
+        self.guarded(accounts.count_request, self.key_usage, key_id, limit, window_s)
+
+    def list_keys(self, account_id: str | None = None) -> list[accounts.KeyInfo]:
+        last_used = self.guarded(self.key_usage.last_used)
+        found: list[accounts.KeyInfo] = self.guarded(accounts.list_keys, self, account_id, last_used)
+        return found
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        record: ApiKey = self.guarded(accounts.revoke_key, self, key_id)
+        return record
+
+    def rotate_key(self, key_id: str) -> tuple[str, ApiKey]:
+        rotated: tuple[str, ApiKey] = self.guarded(accounts.rotate_key, self, key_id)
+        return rotated
 
     # -- writes ---------------------------------------------------------------
     def sign_contract(

@@ -6,6 +6,7 @@ on SQLite by dropping the triggers, on PostgreSQL as the owner with the maintena
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from uuid import UUID
@@ -22,10 +23,12 @@ from ledger import errors
 from ledger_cli.main import cli
 from ledger_cli.story import DEMO_CONTRACT_ID, STEPS, run_story
 from projections.runner import Runner
+from tests.factories import terms
 from tests.integration.store_sql import delete_contract, delete_newest_events, rewrite_and_rehash
 
 LAST_STEP = len(STEPS) - 1  # the story's last command, recorded at version 15
 LAST_COMMAND, LAST_ARGS = STEPS[LAST_STEP]
+HTTP_TERMS = json.loads(json.dumps(terms(), default=str))
 
 
 def story(app: LedgerApplication) -> UUID:
@@ -187,3 +190,24 @@ def test_an_idempotent_replay_after_a_rehashed_rewrite_is_history_mismatch(app: 
         app.execute(
             "acct", DEMO_CONTRACT_ID, LAST_COMMAND, LAST_ARGS, idempotency_key=f"story-{DEMO_CONTRACT_ID}-{LAST_STEP}"
         )
+
+
+def test_over_http_a_replay_the_log_no_longer_holds_answers_500_history_mismatch_never_a_contradicting_body(
+    app: LedgerApplication,
+) -> None:
+    from api import create_app  # the HTTP adapter on the same store, as a worker runs it
+
+    app.create_account("Tamper Ltd", "acct-http")
+    key = app.create_api_key("acct-http")
+    client = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app, RUN_PROJECTIONS=False).test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    signed = client.post("/v1/contracts", headers={**headers, "Idempotency-Key": "sign"}, json=HTTP_TERMS)
+    assert signed.status_code == 201, signed.get_json()
+    path = signed.headers["Location"] + "/invoices"
+    invoice = {"occurred_on": "2026-01-05", "milestone_keys": ["advance"]}
+    first = client.post(path, headers={**headers, "Idempotency-Key": "inv"}, json=invoice)
+    assert (first.status_code, first.headers["ETag"]) == (201, '"2"')
+    delete_newest_events(app.store, UUID(signed.headers["Location"].rsplit("/", 1)[1]), 2)
+    again = client.post(path, headers={**headers, "Idempotency-Key": "inv"}, json=invoice)
+    assert again.status_code == 500 and again.mimetype == "application/problem+json"
+    assert again.get_json()["code"] == "history_mismatch" and "ETag" not in again.headers

@@ -25,8 +25,10 @@ def expected_status(cls: type[LedgerError], if_match: bool) -> int:
         return 412 if if_match else 409
     if issubclass(cls, errors.StoreUnavailable):
         return 503
-    if issubclass(cls, errors.ConfigurationError):
-        return 500
+    if issubclass(cls, (errors.ConfigurationError, errors.HistoryMismatch)):
+        return 500  # the service's own fault: misconfigured, or its history was altered
+    if issubclass(cls, errors.RateLimited):
+        return 429
     return 422
 
 
