@@ -10,16 +10,16 @@ from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money
 
 STATUSES = ("active", "awaiting_payment", "overdue", "in_dispute", "work_paused", "in_claim", "settled", "closed")
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
-POSITION_MAX = 2**62
+POSITION_TOKEN = r"^[A-Za-z0-9_-]{22}$"  # api.positions: a sealed log position
 
 
 class ReadModelQuery(StrictSchema):
     as_of = fields.Date(load_default=today, validate=within_ledger_dates,
                         metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
-    min_position = fields.Integer(
-        validate=validate.Range(0, POSITION_MAX),
+    min_position = fields.String(
+        validate=validate.Regexp(POSITION_TOKEN, error="an X-Ledger-Position token"),
         metadata={"description": "wait (at most 5 s) until the read model has applied this log position "
-                                 "(an X-Ledger-Position seen earlier), for read-your-writes"},
+                                 "(the opaque X-Ledger-Position token of an earlier answer), for read-your-writes"},
     )
 
 

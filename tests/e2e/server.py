@@ -40,7 +40,7 @@ def start_gunicorn(store: StoreConfig, workdir: Path, *, workers: int = 2, threa
     metrics_dir.mkdir(exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "LEDGER_RUN_PROJECTIONS": "yes",
-           "LEDGER_RATE_LIMIT": "100000"}  # the suite's clients share few keys; tests/integration/test_keys_and_limits.py tests the limit  # the read models follow the log in the workers, on both stores
+           "LEDGER_RATE_LIMIT": "100000"}  # read models in the workers; few keys for many requests (limits: test_keys_and_limits)
     log = (workdir / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [str(LEDGER_BIN), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 import requests
 
+from application.service import LedgerApplication
 from tests.e2e.bodies import TERMS, route
 from tests.e2e.cases import CASES
 from tests.e2e.server import Client, Server, is_problem
+from tests.positions import open_with, seal_with
 
 PATH_VALUES = {"key": "draft", "number": "T-1", "payment_id": "bank-1", "dispute_id": "d-1"}
 
@@ -25,11 +27,11 @@ def two_accounts(server: Server) -> tuple[Client, str, Client, str]:
     return ada, ada_id, bob, bob_id
 
 
-def read_caught_up(client: Client, path: str, position: int) -> requests.Response:
+def read_caught_up(client: Client, path: str, position: int, reader: LedgerApplication) -> requests.Response:
     """GET a read-model route once it has applied ``position`` (the server waits up to 5 s per call)."""
     for _ in range(6):
-        answer = client.get(path, min_position=position)
-        if answer.status_code != 200 or int(answer.headers.get("X-Ledger-Position", position)) >= position:
+        answer = client.get(path, min_position=seal_with(reader, position))
+        if answer.status_code != 200 or open_with(reader, answer.headers["X-Ledger-Position"]) >= position:
             return answer
     raise AssertionError(f"{path}: the read models did not reach position {position}")
 
@@ -75,13 +77,13 @@ def test_the_account_wide_reads_show_each_key_only_its_own_contracts(
               if path.startswith("/v1/") and "get" in ops and "{contract_id}" not in path and "{" not in path]
     assert "/v1/contracts" in routes
     for path in routes:
-        mine = read_caught_up(ada, path, position)
+        mine = read_caught_up(ada, path, position, server.reader)
         assert mine.status_code == 200, f"{path}: {mine.text}"
-        theirs = read_caught_up(bob, path, position)
+        theirs = read_caught_up(bob, path, position, server.reader)
         assert theirs.status_code == 200, f"{path}: {theirs.text}"
         assert ada_id not in theirs.text and "only-ada@" not in theirs.text, path
         assert bob_id not in mine.text and "only-bob@" not in mine.text, path
-    listed = [item["id"] for item in read_caught_up(ada, "/v1/contracts", position).json()["items"]]
+    listed = [item["id"] for item in read_caught_up(ada, "/v1/contracts", position, server.reader).json()["items"]]
     assert ada_id in listed and bob_id not in listed
 
 
