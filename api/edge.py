@@ -44,9 +44,24 @@ def json_body() -> Any:
         raise Problem(415, "unsupported_media_type", "send the body as application/json")
     data = body_bytes()
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=reject_constant)
+        return json.loads(data.decode("utf-8"), parse_constant=reject_constant, object_pairs_hook=unique_keys)
+    except DuplicateKey as error:
+        raise Problem(400, "duplicate_json_key", f"the body names {error} more than once") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Problem(400, "malformed_json", f"the body is not valid UTF-8 JSON: {error}") from None
+
+
+class DuplicateKey(Exception):
+    """A JSON object with the same key twice: which value was meant is ambiguous, so the body is refused."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKey(json.dumps(key, ensure_ascii=False))
+        result[key] = value
+    return result
 
 
 def body_bytes(limit: int | None = None) -> bytes:

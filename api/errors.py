@@ -41,7 +41,7 @@ STATUS_BY_CODE: dict[str, int] = {
 }
 # Codes of errors raised by the HTTP layer itself (see Problem), for the docs.
 HTTP_CODES = {
-    400: ("malformed_json", "idempotency_key_required", "invalid_if_match", "bad_request"),
+    400: ("malformed_json", "duplicate_json_key", "idempotency_key_required", "invalid_if_match", "bad_request"),
     401: ("unauthorized",),
     404: ("not_found",),
     405: ("method_not_allowed",),

@@ -23,8 +23,8 @@ from schemas.common import (
     InvoiceLineSchema,
     LatePaymentSchema,
     LicenceTermsSchema,
-    MoneySchema,
     PartySchema,
+    PositiveMoneySchema,
     ReminderPolicySchema,
     StrictSchema,
     choice,
@@ -128,7 +128,7 @@ class RecordPaymentSchema(StrictSchema):
     reference = text(200, required=False)
     allocations = fields.Dict(
         keys=fields.String(validate=validate.Length(1, 40)),
-        values=fields.Nested(MoneySchema),
+        values=fields.Nested(PositiveMoneySchema),
         allow_none=True,
         validate=validate.Length(max=INVOICE_NUMBERS_MAX),
         metadata={"description": "invoice number -> amount; omit to allocate oldest first"},
@@ -232,7 +232,7 @@ class RecordJudgmentSchema(StrictSchema):
     occurred_on = day()
     claim_reference = text(100)
     outcome = choice(JUDGMENT_OUTCOMES)
-    amount_awarded = money(required=False)
+    amount_awarded = money(required=False, positive=False)
     note = text(required=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, within_ledger_dates
+from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, day
 from schemas.queries import today
 from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money, string
 
@@ -14,8 +14,8 @@ POSITION_TOKEN = r"^[A-Za-z0-9_-]{22}$"  # api.positions: a sealed log position
 
 
 class ReadModelQuery(StrictSchema):
-    as_of = fields.Date(load_default=today, validate=within_ledger_dates,
-                        metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
+    as_of = day(required=False, load_default=today,
+                 description=f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)")
     min_position = fields.String(
         validate=validate.Regexp(POSITION_TOKEN, error="an X-Ledger-Position token"),
         metadata={"description": "wait (at most 5 s) until the read model has applied this log position "
@@ -36,8 +36,8 @@ class AgingQuery(ReadModelQuery):
 
 
 class LicencesQuery(ReadModelQuery):
-    expiring_before = fields.Date(validate=within_ledger_dates,
-                                  metadata={"description": "only time-limited licences expiring before this date"})
+    expiring_before = day(required=False,
+                          description=f"only time-limited licences expiring before this date ({DAY_DESCRIPTION})")
 
 
 class ClientRefOut(Out):
