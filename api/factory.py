@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, errors, evidence, metrics, readmodels, security, service
+from api import commands, contracts, errors, evidence, metrics, readmodels, requestlog, security, service
 from api.config import settings
 from api.openapi import build_spec
 from application.service import LedgerApplication
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     app.config.update(values)
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_BODY_BYTES"]
     app.config["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    requestlog.register(app)  # first: the request id is set before any other hook runs
     errors.register(app)
     metrics.register(app)
     security.register(app)

@@ -21,12 +21,20 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, InterfaceError, JSONTranscoder, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 
 from application import accounts
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
+from infrastructure.requests import RequestMapper
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.accounts import ApiKey
@@ -163,6 +171,10 @@ class LedgerApplication(Application[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
         return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, plus the request id of the work in progress (see infrastructure.requests)."""
+        return RequestMapper(transcoder=self.construct_transcoder())
 
     def construct_transcoder(self) -> JSONTranscoder:
         transcoder = LedgerTranscoder()

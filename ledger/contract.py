@@ -49,8 +49,11 @@ from ledger.state import (
 )
 
 # Keys of a stored event that are not its payload (envelope and chain fields).
+# Stored fields that are not the event's payload: the library's envelope, the chain, and request_id
+# (operational metadata the store adds beside an event; never hashed).
 ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash"}
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash",
+     "request_id"}
 )
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "escrow_release", "other")
 DIRECTIONS = ("inbound", "outbound")

@@ -20,8 +20,11 @@ def client(app: LedgerApplication) -> tuple[FlaskClient, dict[str, str], str]:
     app.create_account("Edges Ltd", ACCOUNT)
     headers = {"Authorization": f"Bearer {app.create_api_key(ACCOUNT)}"}
     flask_client = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app, RUN_PROJECTIONS=False).test_client()
-    signed = flask_client.post("/v1/contracts", headers={**headers, "Idempotency-Key": "sign"},
-                               json=json.loads(json.dumps(terms(), default=str)))
+    signed = flask_client.post(
+        "/v1/contracts",
+        headers={**headers, "Idempotency-Key": "sign"},
+        json=json.loads(json.dumps(terms(), default=str)),
+    )
     assert signed.status_code == 201, signed.get_json()
     return flask_client, headers, signed.headers["Location"]
 
@@ -37,8 +40,13 @@ def test_a_date_not_written_yyyy_mm_dd_is_refused_and_nothing_is_recorded(
 ) -> None:
     flask_client, headers, contract = client
     before = app.recorder.max_notification_id()
-    answer = post(flask_client, f"{contract}/invoices", headers, {"occurred_on": written, "milestone_keys": ["advance"]},
-                  f"d-{written}")
+    answer = post(
+        flask_client,
+        f"{contract}/invoices",
+        headers,
+        {"occurred_on": written, "milestone_keys": ["advance"]},
+        f"d-{written}",
+    )
     assert answer.status_code == 422 and "occurred_on" in answer.get_json()["errors"]
     assert app.recorder.max_notification_id() == before
     assert flask_client.get(contract, query_string={"as_of": written}, headers=headers).status_code == 422
@@ -46,15 +54,23 @@ def test_a_date_not_written_yyyy_mm_dd_is_refused_and_nothing_is_recorded(
 
 def test_a_well_written_date_is_taken(client: tuple[FlaskClient, dict[str, str], str]) -> None:
     flask_client, headers, contract = client
-    answer = post(flask_client, f"{contract}/invoices", headers, {"occurred_on": "2026-01-05", "milestone_keys": ["advance"]},
-                  "ok")
+    answer = post(
+        flask_client,
+        f"{contract}/invoices",
+        headers,
+        {"occurred_on": "2026-01-05", "milestone_keys": ["advance"]},
+        "ok",
+    )
     assert answer.status_code == 201
 
 
-@pytest.mark.parametrize("body", [
-    '{"occurred_on": "2026-01-05", "occurred_on": "2026-02-01", "milestone_keys": ["advance"]}',
-    '{"occurred_on": "2026-01-05", "milestone_keys": ["advance"], "note": {"a": 1, "a": 2}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"occurred_on": "2026-01-05", "occurred_on": "2026-02-01", "milestone_keys": ["advance"]}',
+        '{"occurred_on": "2026-01-05", "milestone_keys": ["advance"], "note": {"a": 1, "a": 2}}',
+    ],
+)
 def test_a_body_naming_a_key_twice_is_400_and_nothing_is_recorded(
     app: LedgerApplication, client: tuple[FlaskClient, dict[str, str], str], body: str
 ) -> None:
@@ -89,7 +105,10 @@ def test_the_document_states_the_constraints_the_validators_enforce(
     payment = schemas["RecordPaymentBody"] if "RecordPaymentBody" in schemas else schemas["RecordPayment"]
     assert payment["properties"]["amount"]["$ref"].endswith("/PositiveMoney")
     occurred_on = payment["properties"]["occurred_on"]
-    assert occurred_on["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" and "1970-01-01 and 2999-12-31" in occurred_on["description"]
+    assert (
+        occurred_on["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        and "1970-01-01 and 2999-12-31" in occurred_on["description"]
+    )
     listing = spec["paths"]["/v1/contracts"]["get"]["parameters"]
     by_name = {p["name"]: p["schema"] for p in listing}
     assert by_name["as_of"]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
