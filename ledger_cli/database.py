@@ -1,13 +1,19 @@
-"""``ledger db``: create the tables (as the owner role) and lock history against rewriting."""
+"""``ledger db``: create the tables (as the owner role) and lock history; ``ledger backup`` and ``ledger restore``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 import psycopg
 
 from application.service import LedgerApplication
+from evidence.audit import audit
+from infrastructure.backup import backup, restore
 from infrastructure.history import grant_service_role, guard_postgres
-from ledger_cli.context import open_app
+from infrastructure.store import config_from_environ
+from ledger.errors import LedgerError
+from ledger_cli.context import fail, open_app
 from ledger_cli.project import create_read_model_tables
 
 
@@ -47,3 +53,36 @@ def protect_history(app: LedgerApplication, service_role: str | None) -> None:
         guard_postgres(conn, app.store.pg_schema, app.event_tables())
         if service_role:
             grant_service_role(conn, app.store.pg_schema, service_role, app.event_tables())
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of the running store to FILE (SQLite: a database file; PostgreSQL: a pg_dump archive)."""
+    store = config_from_environ()
+    try:
+        backup(store, file)
+    except LedgerError as error:
+        fail(error)
+    click.echo(f"backup of the {store.kind} store written to {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Restore FILE into the (new, empty) store LEDGER_DATABASE_URL names, then audit every contract."""
+    store = config_from_environ()
+    try:
+        restore(store, file)
+        app = open_app(store)
+        report = audit(app)
+    except LedgerError as error:
+        fail(error)
+    for finding in report.findings or []:
+        click.echo(f"TAMPERED {finding}")
+    click.echo(
+        f"restored {file} into the {store.kind} store; audit: {'OK' if report.ok else 'FAILED'}  "
+        f"{report.contracts} contracts, {report.witnesses} witnesses checked"
+    )
+    if not report.ok:
+        raise SystemExit(1)

@@ -11,7 +11,7 @@ from evidence.audit import audit
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
 from ledger_cli.context import default_account, fail, open_app
-from ledger_cli.database import db
+from ledger_cli.database import backup_command, db, restore_command
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
@@ -34,6 +34,8 @@ cli.add_command(dev)
 cli.add_command(healthcheck)
 cli.add_command(project)
 cli.add_command(db)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 @cli.command()
