@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "RUN_PROJECTIONS": None,  # None: read models run in a background thread on SQLite only (`ledger project` elsewhere)
     "RATE_LIMIT": 600,  # requests per API key per RATE_WINDOW_SECONDS, across all workers; 0 turns the limit off
     "RATE_WINDOW_SECONDS": 60,
-    "METRICS_TOKEN": None,  # None: /metrics answers loopback clients only; else it needs Authorization: Bearer <token>
+    "METRICS_KEY": None,  # None: /metrics answers loopback clients only; else it needs Authorization: Bearer <key>
 }
 BOOLEAN_WORDS = {"1": True, "y": True, "yes": True, "true": True, "0": False, "n": False, "no": False, "false": False}
 

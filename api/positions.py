@@ -24,7 +24,7 @@ from schemas.readmodels import POSITION_TOKEN
 
 TOKEN = re.compile(POSITION_TOKEN)
 ROUNDS = 4
-SECRET_NAME = "position-token"
+SECRET_NAME = "position-token"  # the name of a secret kept in the store, not a secret  # nosec B105
 
 
 def round_function(key: bytes, index: int, half: bytes) -> bytes:

@@ -5,8 +5,8 @@ and a Content-Security-Policy that allows nothing (JSON needs nothing); ``/docs`
 hashes of its own inline script and style, and fetching ``/openapi.json`` from this origin. Answers to a
 request that carried credentials are ``Cache-Control: no-store``.
 
-``/metrics`` counts every account's requests and events: it is for the operator. With ``METRICS_TOKEN``
-set it needs ``Authorization: Bearer <METRICS_TOKEN>``; without, only loopback clients get it. Others get 404.
+``/metrics`` counts every account's requests and events: it is for the operator. With ``METRICS_KEY``
+set it needs ``Authorization: Bearer <METRICS_KEY>``; without, only loopback clients get it. Others get 404.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def add_headers(response: Response) -> Response:
 
 def check_metrics_access() -> None:
     """404 unless the caller is the operator: the metrics token, or a loopback client when no token is set."""
-    token = current_app.config.get("METRICS_TOKEN")
+    token = current_app.config.get("METRICS_KEY")
     if token:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), str(token).encode()):

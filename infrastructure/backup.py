@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, never a shell
+import subprocess  # runs pg_dump/pg_restore with argument lists, never a shell
 from pathlib import Path
 
 from infrastructure.store import StoreConfig
@@ -79,6 +79,6 @@ def tool(name: str) -> str:
 
 
 def run(argv: list[str]) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=PG_TIMEOUT_S, check=False)  # nosec B603
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=PG_TIMEOUT_S, check=False)
     if result.returncode != 0:
         raise ConfigurationError(f"{Path(argv[0]).name} failed: {result.stderr.strip()[:2000]}")

@@ -80,7 +80,8 @@ class Contract(Aggregate):
 
         def mutate(self, aggregate: Any) -> Any:
             contract = super().mutate(aggregate)
-            assert contract is not None  # the library returns the aggregate it was given or created
+            if contract is None:  # the library returns the aggregate it was given or created; never None
+                raise TypeError(f"{type(self).__name__} produced no contract")
             contract.stamp(self.originator_version, self.hash)
             return contract
 

@@ -74,7 +74,8 @@ class ContractStates:
             contract = item.event.mutate(None)
         else:
             contract = self.app.repository.get(item.contract_id, version=item.version)
-        assert contract is not None  # mutate of a known event class always returns the aggregate
+        if contract is None:  # mutate of a known event class always returns the aggregate; never None
+            raise TypeError(f"no contract {item.contract_id} at version {item.version}")
         self.cache[item.contract_id] = contract
         self.cache.move_to_end(item.contract_id)
         while len(self.cache) > self.limit:

@@ -10,7 +10,7 @@ from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money
 
 STATUSES = ("active", "awaiting_payment", "overdue", "in_dispute", "work_paused", "in_claim", "settled", "closed")
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
-POSITION_TOKEN = r"^[A-Za-z0-9_-]{22}$"  # api.positions: a sealed log position
+POSITION_TOKEN = r"^[A-Za-z0-9_-]{22}$"  # a pattern of sealed log positions (api.positions)  # nosec B105
 
 
 class ReadModelQuery(StrictSchema):

@@ -152,7 +152,7 @@ def test_metrics_are_for_the_operator_only(app: LedgerApplication) -> None:
     open_client = worker(app.store)
     assert open_client.get("/metrics", environ_base=remote).status_code == 404
     assert open_client.get("/metrics").status_code == 200  # loopback, no token configured
-    guarded = worker(app.store, METRICS_TOKEN="s3cret-metrics")
+    guarded = worker(app.store, METRICS_KEY="s3cret-metrics")
     assert guarded.get("/metrics").status_code == 404  # a token is set: loopback is not enough
     assert guarded.get("/metrics", headers=bearer("wrong"), environ_base=remote).status_code == 404
     assert guarded.get("/metrics", headers=bearer("s3cret-metrics"), environ_base=remote).status_code == 200
