@@ -45,9 +45,17 @@ def negative_data_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     return result
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance, negative_data_refused, missing_required_header, ignored_auth,
-          unsupported_method]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_refused,
+    missing_required_header,
+    ignored_auth,
+    unsupported_method,
+]
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +84,13 @@ def check_operation(operation: Any, mode: GenerationMode, api: Client, contract_
     """
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         if "contract_id" in (case.path_parameters or {}):
             case.path_parameters["contract_id"] = contract_id
