@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test lint unit integration e2e run run-stack bench system-deps clean
+.PHONY: demo test lint unit integration e2e run run-stack bench faults system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ run-stack: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
+
+# Ten minutes of mixed faults against the full stack (PostgreSQL, Kafka, gunicorn, workers); prints the counts.
+faults: $(DEV_STAMP)
+	$(BIN)/python -m tests.faults.run --seconds 600 --outage 60
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache ledger.db* ledger-demo.db*

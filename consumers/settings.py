@@ -1,6 +1,6 @@
 """Kafka settings, read from the environment at the entry points only and passed down.
 
-Client options follow KAFKA_NOTES.md: idempotent producer with ``acks=all``,
+Client options: idempotent producer with ``acks=all``,
 manual commits, short group timeouts (a Tansu group join takes half the session
 timeout), fast reconnects, and topics created explicitly.
 """

@@ -7,8 +7,8 @@ runs again on every replay. Every event carries ``occurred_on`` (the date in
 the world, from the caller) and the service-set ``timestamp`` (recorded at),
 plus the hash-chain link ``prev_hash``/``hash`` (see ``ledger.chain``).
 
-This module is long on purpose: one command and one event per fact in
-PRODUCT.md, and they belong together.
+This module is long on purpose: one command and one event per fact of
+the product (see docs/architecture.md), and they belong together.
 """
 
 from __future__ import annotations

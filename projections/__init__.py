@@ -17,8 +17,9 @@ The projector does not care where events come from. A source builds
 - ``source``: a string naming one ordered stream, e.g. ``"log"`` for the local
   notification log, ``"kafka:ledger.events:3"`` for partition 3 of the topic;
 - ``position``: the position of the LAST message read in that stream (its
-  notification id, or its Kafka offset), including messages that carry no
-  contract event -- skipping them must still move the position;
+  notification id; for Kafka the next offset to read, the last offset + 1),
+  including messages that carry no contract event -- skipping them must still
+  move the position;
 - ``events``: ``ContractEvent(position, contract_id, version, event)`` in stream
   order; ``event`` is the decoded domain event (``app.mapper.to_domain_event``),
   or None to make the projector load the contract at ``version`` from the store.
@@ -29,10 +30,10 @@ whose stored position for ``source`` is behind ``batch.position``) and moves
 that position, guarded by the position it read (``ConcurrentRunner`` if another
 process moved it). Positions live in ``rm_tracking (projection, source,
 position, events_applied)``; ``Projector.positions(source)`` tells a Kafka
-consumer where to seek after a restart (offset = position + 1). Per-contract
-order is all the projector needs: events of one contract arrive in version
-order in both the log and a topic keyed by contract id; a gap (a contract
-whose earlier events this process has not seen) is filled from the event store.
+consumer where to seek after a restart. Per-contract order is all the
+projector needs: events of one contract arrive in version order in both the
+log and a topic keyed by contract id; a gap (a contract whose earlier events
+this process has not seen) is filled from the event store.
 """
 
 from projections.projector import Batch, ContractEvent, Projector

@@ -2,7 +2,7 @@
 
 Every table's first column is ``contract_id``: a batch deletes the rows of the
 contracts it touched and inserts their new rows. ``DROP``/``CREATE`` here is the
-only DDL of the read models; the tracking table lives in ``projections.tracking``.
+only DDL of the read models; the tracking table lives in ``projections.projector``.
 """
 
 from __future__ import annotations
