@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from application.service import LedgerApplication, is_contract_topic
+from ledger.errors import StoreUnavailable
 from ledger.records import IdempotencyRecord
 from projections.db import Database
 
@@ -91,7 +92,10 @@ def collect(app: LedgerApplication, only: UUID | None) -> tuple[set[str], dict[s
 
 def read_model_witnesses(app: LedgerApplication) -> dict[str, list[Witness]]:
     """Each contract's version and fingerprint in the contracts read model (none if it was never built)."""
-    db = Database(app.store)
+    try:
+        db = Database(app.store)
+    except Exception as error:  # any driver error: the database did not answer
+        raise StoreUnavailable(f"the read-model database cannot be reached: {error}") from error
     try:
         rows = db.fetchall("SELECT contract_id, version, fingerprint FROM rm_contracts")
     except Exception:  # noqa: BLE001 - no read-model tables in this store: no witness there

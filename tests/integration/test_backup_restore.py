@@ -21,7 +21,8 @@ DOCUMENT = b"%PDF-1.4 signed statement of work\n"
 
 def ledger(store: StoreConfig, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), env={"LEDGER_DATABASE_URL": store.url})
-    return result.exit_code, result.output
+    raised = result.exception if not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, result.output + (repr(raised) if raised else "")
 
 
 def fill(app: LedgerApplication) -> tuple[str, str]:
