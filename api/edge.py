@@ -16,6 +16,7 @@ from marshmallow import ValidationError as SchemaError
 
 from api.errors import Problem
 from application.service import IDEMPOTENCY_KEY_MAX, LedgerApplication
+from schemas import jsontext
 
 IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
@@ -34,34 +35,17 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
     return Response(text, status=status, mimetype="application/json", headers=headers)
 
 
-def reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def json_body() -> Any:
     """The parsed body: 415 unless JSON, 413 over the limit (Werkzeug), 400 if it does not parse."""
     if not request.is_json:
         raise Problem(415, "unsupported_media_type", "send the body as application/json")
     data = body_bytes()
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=reject_constant, object_pairs_hook=unique_keys)
-    except DuplicateKey as error:
-        raise Problem(400, "duplicate_json_key", f"the body names {error} more than once") from None
+        return jsontext.loads(data.decode("utf-8"))
+    except jsontext.DuplicateKey as error:
+        raise Problem(400, "duplicate_json_key", f"the body is ambiguous: {error}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Problem(400, "malformed_json", f"the body is not valid UTF-8 JSON: {error}") from None
-
-
-class DuplicateKey(Exception):
-    """A JSON object with the same key twice: which value was meant is ambiguous, so the body is refused."""
-
-
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DuplicateKey(json.dumps(key, ensure_ascii=False))
-        result[key] = value
-    return result
 
 
 def body_bytes(limit: int | None = None) -> bytes:

@@ -11,7 +11,6 @@ caller retries it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -23,6 +22,7 @@ from marshmallow import fields, validate
 from application.service import COMMANDS, CommandResult, LedgerApplication
 from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_ledger_error
 from ledger.errors import LedgerError
+from schemas import jsontext
 from schemas.commands import COMMAND_SCHEMAS
 
 SIGN_CONTRACT = "sign_contract"
@@ -57,8 +57,8 @@ def parse_envelope(value: bytes | None) -> Envelope:
     if value is None or len(value) > VALUE_BYTES_MAX:
         raise DeadLetter("invalid_json", "the value is empty or larger than 1 MB")
     try:
-        document = json.loads(value.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = jsontext.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:  # not JSON, NaN/Infinity, or a key given twice
         raise DeadLetter("invalid_json", f"the value is not UTF-8 JSON: {error}") from error
     if not isinstance(document, dict):
         raise DeadLetter("invalid_envelope", "the envelope must be a JSON object")
