@@ -18,6 +18,7 @@ from api.auth import protect
 from api.edge import account_id, expected_version, idempotency_key, json_body, ledger, load_command
 from api.openapi import operation
 from api.results import command_response
+from ledger.commands import ContractCommand
 from schemas.commands import COMMAND_SCHEMAS
 from schemas.responses import SummaryOut
 
@@ -64,9 +65,8 @@ def command_view(command: str) -> Callable[..., Response]:
 
     def view(contract_id: UUID, **path: str) -> Response:
         body, key, version = json_body(), idempotency_key(), expected_version()
-        args = load_command(schema_class(), body, path)
-        result = ledger().execute(account_id(), contract_id, command, args, idempotency_key=key,
-                                  expected_version=version)
+        loaded: ContractCommand = load_command(schema_class(), body, path)
+        result = ledger().execute(account_id(), contract_id, loaded, idempotency_key=key, expected_version=version)
         return command_response(result)
 
     view.__name__ = command

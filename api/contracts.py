@@ -15,6 +15,7 @@ from api.auth import protect
 from api.edge import account_id, etag, idempotency_key, json_body, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
 from api.results import command_response
+from ledger.commands import SignContract
 from schemas.commands import SignContractSchema
 from schemas.queries import AsOfQuery, PageQuery
 from schemas.responses import EventPageOut, StatementOut, SummaryOut, VerifyOut
@@ -28,8 +29,8 @@ TAG = "contracts"
            description="Records ContractSigned; answers the summary with Location and ETag.")
 def sign_contract() -> Response:
     body, key = json_body(), idempotency_key()
-    terms = SignContractSchema().load(body)
-    return command_response(ledger().sign_contract(account_id(), key, **terms))
+    command: SignContract = SignContractSchema().load(body)
+    return command_response(ledger().sign_contract(account_id(), command, idempotency_key=key))
 
 
 @blueprint.get("/<uuid:contract_id>")

@@ -15,7 +15,8 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 
 from api.errors import Problem
-from application.service import IDEMPOTENCY_KEY_MAX, LedgerApplication
+from application.idempotency import IDEMPOTENCY_KEY_MAX
+from application.service import LedgerApplication
 from schemas import jsontext
 
 IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
@@ -88,14 +89,14 @@ def load_query(schema: Schema) -> dict[str, Any]:
     return cast(dict[str, Any], schema.load(request.args.to_dict()))
 
 
-def load_command(schema: Schema, body: Any, path: dict[str, str]) -> dict[str, Any]:
+def load_command(schema: Schema, body: Any, path: dict[str, str]) -> Any:
     """Load a command: the body's fields plus the identifiers the URL carries (a Kafka message has them in its payload)."""
     if not isinstance(body, dict):
         raise SchemaError({"_schema": ["the body must be a JSON object"]})
     doubled = sorted(set(body) & set(path))
     if doubled:
         raise SchemaError({name: ["given in the URL: leave it out of the body"] for name in doubled})
-    return cast(dict[str, Any], schema.load({**body, **path}))
+    return schema.load({**body, **path})
 
 
 def etag(version: int) -> str:

@@ -56,7 +56,8 @@ def evidence_bundle(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     with attachment_store() as store:
         bundle = export_bundle(ledger(), account_id(), contract_id, as_of=query["as_of"], generated_at=clock.now(),
-                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store)
+                               rates_dir=current_app.config.get("RATES_DIR"), attachments=store,
+                               strict=bool(current_app.config.get("RATES_STRICT")))
     name = f"evidence-{contract_id}-{query['as_of'].isoformat()}.zip"
     return Response(bundle.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.fingerprint}"'})
@@ -68,5 +69,5 @@ def evidence_bundle(contract_id: UUID) -> Response:
 def claim(contract_id: UUID) -> Response:
     query = load_query(AsOfQuery())
     found = claim_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
-                        rates_dir=current_app.config.get("RATES_DIR"))
+                        rates_dir=current_app.config.get("RATES_DIR"), strict=bool(current_app.config.get("RATES_STRICT")))
     return respond(ClaimOut().dump(found.to_dict()))

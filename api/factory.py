@@ -37,7 +37,7 @@ def build_ledger(config: Mapping[str, Any]) -> LedgerApplication:
 
 def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
     """Defaults, then ``LEDGER_*`` environment variables, then ``config``, then ``overrides``."""
-    values = settings(os.environ, config, overrides)
+    values = settings(os.environ, config, overrides)  # the one read of the environment in the HTTP service
     app = Flask(__name__, static_folder=None)
     app.config.update(values)
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_BODY_BYTES"]

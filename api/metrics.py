@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests by route and status with latencies, and events appended.
+"""Prometheus metrics: requests by route and status with latencies, events appended, and the days left until each
+reference-rate table's verified-through date (computed at each scrape from the tables in use).
 
 With several gunicorn workers, ``ledger serve`` sets ``PROMETHEUS_MULTIPROC_DIR``
 and every worker writes its samples there; ``/metrics`` then aggregates all
@@ -8,10 +9,18 @@ workers, whichever one answers the scrape.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from ledger import clock
+from ledger.errors import LedgerError
+from ledger.rates import load_rate_tables
+from ledger.rates.status import rate_warnings, table_status
 
 REQUESTS = Counter("ledger_http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -40,13 +49,42 @@ def observe(response: Response) -> Response:
     return response
 
 
+class RateTablesCollector(Collector):
+    """``ledger_rates_verified_days_remaining{table}``: negative once past (claims then say provisional)."""
+
+    def __init__(self, rates_dir: str | None) -> None:
+        self.rates_dir = rates_dir
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily("ledger_rates_verified_days_remaining",
+                                  "Days until each reference-rate table's verified-through date", labels=["table"])
+        try:
+            tables = load_rate_tables(self.rates_dir)
+        except LedgerError:
+            yield gauge
+            return
+        for status in table_status(tables, clock.now().date().isoformat()):
+            gauge.add_metric([status.name], status.days_left)
+        yield gauge
+
+
+def rate_warnings_now() -> list[str]:
+    try:
+        tables = load_rate_tables(current_app.config.get("RATES_DIR"))
+    except LedgerError as error:
+        return [f"the rate tables cannot be read: {error.message}"]
+    return rate_warnings(tables, clock.now().date().isoformat())
+
+
 def exposition() -> Response:
     directory = current_app.config.get("PROMETHEUS_MULTIPROC_DIR")
     registry = REGISTRY
     if directory:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=directory)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    rates = CollectorRegistry()
+    rates.register(RateTablesCollector(current_app.config.get("RATES_DIR")))
+    return Response(generate_latest(registry) + generate_latest(rates), mimetype=CONTENT_TYPE_LATEST)
 
 
 def register(app: Flask) -> None:

@@ -16,7 +16,7 @@ from flask import Response
 from api.edge import account_id, etag, ledger, respond
 from api.metrics import count_events
 from api.positions import token
-from application.service import CommandResult
+from application.idempotency import CommandResult
 from ledger.views import contract_summary
 from schemas.responses import SummaryOut
 

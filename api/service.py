@@ -11,7 +11,7 @@ from api.edge import ledger, respond
 from api.openapi import build_spec, operation
 from api.readmodels import read_models
 from api.security import check_metrics_access
-from schemas.responses import HealthOut
+from schemas.responses import HealthOut, ReadyOut
 
 blueprint = Blueprint("service", __name__)
 TAG = "service"
@@ -24,11 +24,13 @@ def healthz() -> Response:
 
 
 @blueprint.get("/readyz")
-@operation("The event store and the read-model database answer", TAG, response=HealthOut, errors=(503,))
+@operation("The event store and the read-model database answer", TAG, response=ReadyOut, errors=(503,),
+           description="Still ready, with a warning, when a rate table is within 30 days of (or past) its "
+                       "verified-through date: claims past it are provisional.")
 def readyz() -> Response:
     ledger().check_ready()
     read_models().check_ready()
-    return respond({"status": "ready"})
+    return respond(ReadyOut().dump({"status": "ready", "warnings": metrics.rate_warnings_now()}))
 
 
 @blueprint.get("/metrics")

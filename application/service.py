@@ -1,20 +1,19 @@
 """The one application service: load -> call the aggregate -> save.
 
 Every write goes through ``execute`` (or ``sign_contract``): it checks the
-idempotency key, loads the contract of the caller's account, calls one command
-method, and saves the contract's new events together with the idempotency
-record (and any invoice-number records) in one transaction. A version conflict
-with a concurrent writer is retried from the load; a stale ``expected_version``
-is refused. Reads (summary, statement, events, verify) come from the
-contract's own events, so they always reflect the last write.
+idempotency key, loads the contract of the caller's account, applies one typed
+command (``ledger.commands``), and saves the contract's new events together
+with the idempotency record (and any invoice-number records) in one
+transaction. A version conflict with a concurrent writer is retried from the
+load; a stale ``expected_version`` is refused. Reads (summary, statement,
+events, verify) come from the contract's own events, so they always reflect
+the last write. Idempotency, invoice numbering and the audit of the stored
+record live in their own modules; this class is their façade.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
@@ -31,112 +30,33 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from application import accounts
+from application import accounts, audit, idempotency
+from application.guard import guarded
+from application.idempotency import CommandResult, check_key, command_digest, record_of
+from application.invoice_numbers import claim_invoice_number
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
 from infrastructure.requests import RequestMapper
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.accounts import ApiKey
-from ledger.chain import ChainRecord, VerifyResult, canonical_json, format_recorded_at, verify_chain
-from ledger.contract import ENVELOPE, Contract
+from ledger.chain import ChainRecord, VerifyResult
+from ledger.commands import ContractCommand, IssueInvoice, SignContract
+from ledger.contract import Contract
 from ledger.errors import (
     AlreadyExists,
     ConfigurationError,
     ContractClosed,
     ContractNotFound,
-    DuplicateInvoiceNumber,
-    HistoryMismatch,
-    IdempotencyConflict,
     LedgerError,
     StoreUnavailable,
-    ValidationError,
     VersionConflict,
 )
-from ledger.records import (
-    IdempotencyRecord,
-    InvoiceNumberClaim,
-    InvoiceSequence,
-    idempotency_id,
-    invoice_number_id,
-    invoice_sequence_id,
-)
 from ledger.state import STATE_CLASSES
-from ledger.terms import check_unicode
 from ledger.views import contract_summary, statement
 
-# Command name (as used over HTTP and Kafka) -> Contract method.
-COMMANDS: dict[str, str] = {
-    "amend_contract": "amend",
-    "deliver_milestone": "deliver_milestone",
-    "accept_milestone": "accept_milestone",
-    "reject_milestone": "reject_milestone",
-    "issue_invoice": "issue_invoice",
-    "void_invoice": "void_invoice",
-    "issue_credit_note": "issue_credit_note",
-    "record_payment": "record_payment",
-    "reverse_payment": "reverse_payment",
-    "record_reminder_sent": "record_reminder_sent",
-    "log_communication": "log_communication",
-    "record_promise": "record_promise",
-    "open_dispute": "open_dispute",
-    "resolve_dispute": "resolve_dispute",
-    "pause_work": "pause_work",
-    "resume_work": "resume_work",
-    "grant_licence": "grant_licence",
-    "extend_licence": "extend_licence",
-    "make_licence_perpetual": "make_licence_perpetual",
-    "fund_escrow": "fund_escrow",
-    "release_escrow": "release_escrow",
-    "file_claim": "file_claim",
-    "record_judgment": "record_judgment",
-    "write_off_debt": "write_off_debt",
-    "close_contract": "close",
-}
-CONTRACT_TOPIC_PREFIX = "ledger.contract:Contract."
 RETRIES_MAX = 20
-IDEMPOTENCY_KEY_MAX = 200
-INVOICE_PREFIX = "INV-"
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    contract_id: str
-    version: int
-    fingerprint: str
-    events: list[str] = field(default_factory=list)
-    replayed: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"contract_id": self.contract_id, "version": self.version, "fingerprint": self.fingerprint,
-                "events": self.events}
-
-
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "to_dict"):
-        return to_jsonable(value.to_dict())
-    if isinstance(value, UUID):
-        return str(value)
-    return value
-
-
-def command_digest(command: str, contract_id: UUID | str | None, args: dict[str, Any]) -> str:
-    """SHA-256 of the command as canonical JSON: what an idempotency key is bound to."""
-    try:
-        normalised = str(UUID(str(contract_id))) if contract_id is not None else None
-    except ValueError:
-        normalised = str(contract_id)
-    document = {"command": command, "contract_id": normalised, "args": to_jsonable(args)}
-    try:
-        return hashlib.sha256(canonical_json(document)).hexdigest()
-    except (TypeError, ValueError) as error:  # a float, an object, a lone surrogate: not a command we can record
-        raise ValidationError(f"the command cannot be recorded: {error}", {"args": [str(error)]}) from None
+is_contract_topic = audit.is_contract_topic
 
 
 class LedgerApplication(Application[UUID]):
@@ -237,20 +157,20 @@ class LedgerApplication(Application[UUID]):
 
     # -- writes ---------------------------------------------------------------
     def sign_contract(
-        self, account_id: str, idempotency_key: str, *, contract_id: UUID | None = None, **terms: Any
+        self, account_id: str, command: SignContract, *, idempotency_key: str, contract_id: UUID | None = None
     ) -> CommandResult:
-        self.check_key(idempotency_key)
+        check_key(idempotency_key)
         new_id = contract_id or uuid4()
-        digest = command_digest("sign_contract", contract_id, terms)
+        digest = command_digest(command.name, contract_id, command.args())
         for _ in range(RETRIES_MAX):
             try:
-                contract = Contract.sign(contract_id=new_id, account_id=account_id, **terms)
+                contract = command.sign(new_id, account_id)
             except LedgerError:
                 raise  # nothing to replay: a first signing refused, or its retry refused the same way
             result = self.save_command(contract, account_id, idempotency_key, digest, [])
             if result:
                 return result
-            replay = self.replay(account_id, idempotency_key, digest)
+            replay = idempotency.replay(self, account_id, idempotency_key, digest)
             if replay:
                 return replay
             if self.guarded(self.repository.__contains__, new_id):
@@ -261,8 +181,7 @@ class LedgerApplication(Application[UUID]):
         self,
         account_id: str,
         contract_id: UUID | str,
-        command: str,
-        args: dict[str, Any],
+        command: ContractCommand,
         *,
         idempotency_key: str,
         expected_version: int | None = None,
@@ -272,31 +191,28 @@ class LedgerApplication(Application[UUID]):
         The idempotency record is only read when something goes wrong (a refusal or a
         save conflict): a first-time command costs one load and one save.
         """
-        self.check_key(idempotency_key)
-        method = COMMANDS.get(command)
-        if method is None:
-            raise ValidationError(f"unknown command {command!r}", {"type": ["unknown command"]})
-        digest = command_digest(command, contract_id, args)
+        check_key(idempotency_key)
+        digest = command_digest(command.name, contract_id, command.args())
         for _ in range(RETRIES_MAX):
             try:
-                contract, extra = self.run_command(account_id, contract_id, method, args, expected_version)
+                contract, extra = self.run_command(account_id, contract_id, command, expected_version)
             except StoreUnavailable:
                 raise
             except LedgerError:
-                replay = self.replay(account_id, idempotency_key, digest)
+                replay = idempotency.replay(self, account_id, idempotency_key, digest)
                 if replay:
                     return replay  # the command was recorded before: its repeat is refused, its first result stands
                 raise
             result = self.save_command(contract, account_id, idempotency_key, digest, extra)
             if result:
                 return result
-            replay = self.replay(account_id, idempotency_key, digest)
+            replay = idempotency.replay(self, account_id, idempotency_key, digest)
             if replay:
                 return replay
         raise VersionConflict("could not record the command after repeated conflicts")
 
     def run_command(
-        self, account_id: str, contract_id: UUID | str, method: str, args: dict[str, Any], expected_version: int | None
+        self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None
     ) -> tuple[Contract, list[Aggregate]]:
         contract = self.get_contract(account_id, contract_id)
         if expected_version is not None and contract.version != expected_version:
@@ -306,88 +222,27 @@ class LedgerApplication(Application[UUID]):
             )
         if contract.closed_on is not None:
             raise ContractClosed("the contract is closed; nothing more can be recorded")
-        call_args, extra = dict(args), []
-        if method == "issue_invoice":
-            extra = self.claim_invoice_number(account_id, contract, call_args)
-        getattr(contract, method)(**call_args)
+        extra: list[Aggregate] = []
+        if isinstance(command, IssueInvoice):
+            command, extra = claim_invoice_number(self, account_id, contract, command)
+        command.apply(contract)
         return contract, extra
-
-    def check_key(self, key: str) -> None:
-        if not isinstance(key, str) or not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
-            raise ValidationError(
-                f"an idempotency key of 1 to {IDEMPOTENCY_KEY_MAX} characters is required",
-                {"idempotency_key": ["required"]},
-            )
-        check_unicode(key, "idempotency_key")
-
-    def replay(self, account_id: str, key: str, digest: str) -> CommandResult | None:
-        try:
-            record: IdempotencyRecord = self.guarded(self.repository.get, idempotency_id(account_id, key))
-        except AggregateNotFoundError:
-            return None
-        if record.digest != digest:
-            raise IdempotencyConflict("this idempotency key was used for a different command", key=key)
-        result = CommandResult(**record.result, replayed=True)
-        self.check_recorded(result)
-        return result
-
-    def check_recorded(self, result: CommandResult) -> None:
-        """The log must still hold the event a stored result names, with the same hash; else it was altered."""
-        stored = self.guarded(self.recorder.select_events, UUID(result.contract_id), gt=result.version - 1,
-                              lte=result.version)
-        if not stored or self.chain_record(stored[0]).hash != result.fingerprint:
-            raise HistoryMismatch(
-                f"the recorded result of this command (version {result.version} of contract {result.contract_id}) "
-                "is no longer in the event log: the history was altered; run `ledger audit`",
-                contract_id=result.contract_id, version=result.version)
 
     def save_command(
         self, contract: Contract, account_id: str, key: str, digest: str, extra: list[Aggregate]
     ) -> CommandResult | None:
         pending = [type(e).__name__ for e in contract.pending_events]
         result = CommandResult(str(contract.id), contract.version, contract.chain_head, pending)
-        record = IdempotencyRecord(account_id, key, digest, result.to_dict())
+        record = record_of(account_id, key, digest, result)
         try:
             self.guarded(self.save, contract, record, *extra)
         except IntegrityError:
             return None  # a concurrent writer won: reload and try again
         return result
 
-    def claim_invoice_number(self, account_id: str, contract: Contract, args: dict[str, Any]) -> list[Aggregate]:
-        number = args.get("number")
-        if number is None:
-            sequence = self.invoice_sequence(account_id)
-            while True:
-                next_value = sequence.last + 1
-                sequence.allocate(next_value)
-                number = sequence.format(next_value)
-                if not self.is_invoice_number_taken(account_id, number):
-                    break
-            args["number"] = number
-            extra: list[Aggregate] = [sequence]
-        else:
-            if self.is_invoice_number_taken(account_id, number):
-                raise DuplicateInvoiceNumber(f"invoice number {number!r} is already used in this account", number=number)
-            extra = []
-        claim = InvoiceNumberClaim(account_id, number, str(contract.id))
-        return [*extra, claim]
-
-    def invoice_sequence(self, account_id: str) -> InvoiceSequence:
-        try:
-            sequence: InvoiceSequence = self.guarded(self.repository.get, invoice_sequence_id(account_id))
-        except AggregateNotFoundError:
-            sequence = InvoiceSequence(account_id, INVOICE_PREFIX)
-        return sequence
-
-    def is_invoice_number_taken(self, account_id: str, number: str) -> bool:
-        return bool(self.guarded(self.repository.__contains__, invoice_number_id(account_id, number)))
-
     def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the store, turning connection failures into StoreUnavailable (retryable)."""
-        try:
-            return func(*args, **kwargs)
-        except (OperationalError, InterfaceError) as error:
-            raise StoreUnavailable(f"event store unavailable: {error}") from error
+        return guarded(func, *args, **kwargs)
 
     # -- reads ----------------------------------------------------------------
     def get_contract(self, account_id: str, contract_id: UUID | str, version: int | None = None) -> Contract:
@@ -398,6 +253,14 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(contract, Contract) or contract.account_id != account_id:
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
+
+    def owner_account(self, contract_id: UUID | str) -> str | None:
+        """The account a contract belongs to, whoever asks (for operators on the CLI only, never for HTTP)."""
+        try:
+            contract = self.guarded(self.repository.get, UUID(str(contract_id)))
+        except (AggregateNotFoundError, ValueError):
+            return None
+        return contract.account_id if isinstance(contract, Contract) else None
 
     def summary(
         self, account_id: str, contract_id: UUID | str, as_of: date, version: int | None = None
@@ -410,34 +273,16 @@ class LedgerApplication(Application[UUID]):
     ) -> dict[str, Any]:
         return statement(self.get_contract(account_id, contract_id, version), as_of.isoformat())
 
+    # -- audit (see application.audit) -----------------------------------------
     def chain_records(self, contract_id: UUID) -> Iterator[ChainRecord]:
         """The contract's stored events, decoded without upcasting, as they were hashed."""
-        for stored in self.guarded(self.recorder.select_events, contract_id):
-            yield self.chain_record(stored)
+        return audit.chain_records(self, contract_id)
 
     def chain_record(self, stored: StoredEvent) -> ChainRecord:
-        state = self.decode_state(stored)
-        schema_version = state.get("class_version", 1)
-        return ChainRecord(
-            contract_id=str(stored.originator_id),
-            version=stored.originator_version,
-            event_type=stored.topic.rsplit(".", 1)[-1],
-            schema_version=schema_version,
-            payload={k: v for k, v in state.items() if k not in ENVELOPE},
-            occurred_on=state.get("occurred_on", ""),
-            recorded_at=format_recorded_at(state["timestamp"]),
-            prev_hash=state.get("prev_hash", ""),
-            hash=state.get("hash", ""),
-        )
+        return audit.chain_record(self, stored)
 
     def decode_state(self, stored: StoredEvent) -> dict[str, Any]:
-        data = stored.state
-        if self.mapper.cipher:
-            data = self.mapper.cipher.decrypt(data)
-        if self.mapper.compressor:
-            data = self.mapper.compressor.decompress(data)
-        state: dict[str, Any] = self.mapper.transcoder.decode(data)
-        return state
+        return audit.decode_state(self, stored)
 
     def event_records(self, account_id: str, contract_id: UUID | str) -> list[ChainRecord]:
         contract = self.get_contract(account_id, contract_id)
@@ -449,41 +294,8 @@ class LedgerApplication(Application[UUID]):
 
     def verify_stored(self, contract_id: UUID) -> VerifyResult:
         """Walk the stored events (no account check: for operators and the CLI)."""
-        records = []
-        for stored in self.guarded(self.recorder.select_events, contract_id):
-            try:
-                records.append(self.chain_record(stored))
-            except (ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
-                return VerifyResult(False, str(contract_id), len(records) + 1, None, None, stored.originator_version,
-                                    f"stored event cannot be decoded: {error}")
-        result = verify_chain(str(contract_id), records)
-        if result.ok:
-            return self.check_snapshot(contract_id, result)
-        return result
+        return audit.verify_stored(self, contract_id)
 
     def replay_contract(self, contract_id: UUID | str) -> Contract:
         """The contract rebuilt from its events alone, never from a snapshot (for evidence and checks)."""
-        contract: Any = None
-        for domain_event in self.guarded(lambda: list(self.events.get(UUID(str(contract_id))))):
-            contract = domain_event.mutate(contract)
-        if not isinstance(contract, Contract):
-            raise ContractNotFound(f"no contract {contract_id}", contract_id=str(contract_id))
-        return contract
-
-    def check_snapshot(self, contract_id: UUID, result: VerifyResult) -> VerifyResult:
-        """A snapshot is a cache of the events: it must rebuild exactly the state the events give."""
-        if self.snapshots is None:
-            return result
-        snapshots = list(self.guarded(self.snapshots.get, contract_id, desc=True, limit=1))
-        if not snapshots:
-            return result
-        from_snapshot = self.guarded(self.repository.get, contract_id)
-        if vars(from_snapshot) != vars(self.replay_contract(contract_id)):
-            return VerifyResult(False, str(contract_id), result.events, None, None, snapshots[0].originator_version,
-                                "the snapshot at this version disagrees with the events (the snapshot was altered)")
-        return result
-
-
-def is_contract_topic(topic: str) -> bool:
-    return topic.startswith(CONTRACT_TOPIC_PREFIX)
-
+        return audit.replay_contract(self, contract_id)

@@ -22,6 +22,7 @@ from bench.common import postgres_url, print_table, sqlite_url, write_results
 from infrastructure.store import StoreConfig
 from tests.e2e.bodies import TERMS
 from tests.e2e.server import Client, migrate, start_gunicorn, stop
+from tests.factories import as_command
 
 CLIENTS = 4
 PER_CLIENT = 150
@@ -52,14 +53,14 @@ def get_summary(client: Client, contract_id: str) -> None:
 
 
 def direct(url: str) -> float:
-    from ledger_cli.story import CONTRACT_TERMS
+    from ledger_cli.story import SIGNING
 
     app = LedgerApplication(StoreConfig(url), create_tables=True)
-    contract_id = app.sign_contract("bench", str(uuid.uuid4()), **CONTRACT_TERMS).contract_id
+    contract_id = app.sign_contract("bench", SIGNING, idempotency_key=str(uuid.uuid4())).contract_id
     args = {**NOTE, "occurred_on": date(2026, 3, 3)}
     start = time.perf_counter()
     for _ in range(PER_CLIENT):
-        app.execute("bench", contract_id, "log_communication", args, idempotency_key=uuid.uuid4().hex)
+        app.execute("bench", contract_id, as_command("log_communication", args), idempotency_key=uuid.uuid4().hex)
     rate = PER_CLIENT / (time.perf_counter() - start)
     app.close()
     return rate

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from application.service import LedgerApplication
 from bench.common import postgres_url, print_table, sqlite_url, timed, write_results
 from infrastructure.store import StoreConfig
+from tests.factories import as_command, signing
 
 COMMANDS = 400
 
@@ -55,12 +56,12 @@ def ours(url: str) -> float:
     app = LedgerApplication(StoreConfig(url), create_tables=True)
     from tests.factories import terms
 
-    contract_id = app.sign_contract("bench", str(uuid4()), **terms()).contract_id
+    contract_id = app.sign_contract("bench", signing(terms()), idempotency_key=str(uuid4())).contract_id
     args = {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": "note"}
 
     def run() -> None:
         for index in range(COMMANDS):
-            app.execute("bench", contract_id, "log_communication", args, idempotency_key=f"k{index}")
+            app.execute("bench", contract_id, as_command("log_communication", args), idempotency_key=f"k{index}")
 
     seconds = timed(run)
     app.close()

@@ -18,6 +18,7 @@ from evidence.export import export_bundle
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
 from ledger.contract import Contract
+from tests.factories import signing
 
 SIZES = (1_000, 2_500, 5_000, 10_000)
 ACCOUNT = "bench"
@@ -48,8 +49,8 @@ def cycle(contract: Contract, n: int) -> None:
 def build_contract(app: LedgerApplication, events: int) -> str:
     from tests.factories import terms
 
-    contract_id = app.sign_contract(ACCOUNT, str(uuid4()), **terms(currency="GBP", jurisdiction="GB-ENG",
-                                                                   occurred_on=START)).contract_id
+    contract_id = app.sign_contract(ACCOUNT, signing(terms(currency="GBP", jurisdiction="GB-ENG",
+                                                                   occurred_on=START)), idempotency_key=str(uuid4())).contract_id
     contract = app.get_contract(ACCOUNT, contract_id)
     cycles = (events - 1) // 10
     for n in range(cycles):

@@ -28,7 +28,7 @@ from consumers.relay import EventRelay
 from consumers.settings import KafkaSettings
 from infrastructure.store import StoreConfig
 from projections.db import Database
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 from tests.seeding import seed
 
 COMMANDS = int(os.environ.get("LEDGER_BENCH_COMMANDS", "2000"))
@@ -90,9 +90,8 @@ def commands_per_s(store: StoreConfig, bootstrap: str) -> float:
     app = LedgerApplication(store, create_tables=True)
     contracts = []
     for i in range(CONTRACTS):
-        signed = app.sign_contract(ACCOUNT, f"sign-{i}", **terms(thirds=10_000_000))
-        app.execute(ACCOUNT, UUID(signed.contract_id), "issue_invoice",
-                    {"occurred_on": terms()["occurred_on"], "milestone_keys": ["advance"]}, idempotency_key=f"i-{i}")
+        signed = app.sign_contract(ACCOUNT, signing(terms(thirds=10_000_000)), idempotency_key=f"sign-{i}")
+        app.execute(ACCOUNT, UUID(signed.contract_id), as_command("issue_invoice", {"occurred_on": terms()["occurred_on"], "milestone_keys": ["advance"]}), idempotency_key=f"i-{i}")
         contracts.append(UUID(signed.contract_id))
     settings = settings_for(bootstrap)
     consumer = CommandConsumer(LedgerApplication(store), settings)

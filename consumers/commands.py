@@ -1,9 +1,9 @@
 """Inbound command messages: envelope -> schema -> one application call.
 
 The envelope is ``{message_id, account_id, type, contract_id, payload}``;
-``type`` is ``sign_contract`` or a key of ``application.service.COMMANDS``; the payload
-is loaded with the same marshmallow schema the HTTP API uses for that command
-(``schemas.commands.COMMAND_SCHEMAS``),
+``type`` is a command name (``ledger.commands.COMMAND_NAMES``); the payload
+is loaded into its typed command with the same marshmallow schema the HTTP API
+uses for that command (``schemas.commands.COMMAND_SCHEMAS``),
 and ``message_id`` is the idempotency key. Anything refused raises
 ``DeadLetter``; a ``RETRYABLE`` error (store down, contention) propagates so the
 caller retries it.
@@ -19,14 +19,16 @@ from uuid import UUID
 import marshmallow
 from marshmallow import fields, validate
 
-from application.service import COMMANDS, CommandResult, LedgerApplication
+from application.idempotency import CommandResult
+from application.service import LedgerApplication
 from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_ledger_error
+from ledger.commands import COMMAND_NAMES, ContractCommand, SignContract
 from ledger.errors import LedgerError
+from ledger.terms import ACCOUNT_ID_MAX
 from schemas import jsontext
-from schemas.commands import COMMAND_SCHEMAS
+from schemas.commands import COMMAND_SCHEMAS, SIGN_CONTRACT
 
-SIGN_CONTRACT = "sign_contract"
-COMMAND_TYPES = frozenset({SIGN_CONTRACT, *COMMANDS})
+COMMAND_TYPES = COMMAND_NAMES
 
 
 class EnvelopeSchema(marshmallow.Schema):
@@ -34,7 +36,7 @@ class EnvelopeSchema(marshmallow.Schema):
         unknown = marshmallow.EXCLUDE  # producers may add fields (sent_at, trace ids) without breaking us
 
     message_id = fields.String(required=True, validate=validate.Length(1, 200))
-    account_id = fields.String(required=True, validate=validate.Length(1, 100))
+    account_id = fields.String(required=True, validate=validate.Length(1, ACCOUNT_ID_MAX))
     type = fields.String(required=True, validate=validate.Length(1, 100))
     contract_id = fields.UUID(load_default=None)
     payload = fields.Dict(keys=fields.String(), required=True)
@@ -85,18 +87,18 @@ class CommandHandler:
 
     def handle(self, value: bytes | None) -> CommandResult:
         envelope = parse_envelope(value)
-        args = self.load_payload(envelope)
+        command = self.load_payload(envelope)
         try:
-            return self.call(envelope, args)
+            return self.call(envelope, command)
         except RETRYABLE:
             raise
         except LedgerError as error:
             raise from_ledger_error(error) from error
 
-    def load_payload(self, envelope: Envelope) -> dict[str, Any]:
+    def load_payload(self, envelope: Envelope) -> SignContract | ContractCommand:
         schema = self.schema(envelope.type)
         try:
-            loaded: dict[str, Any] = schema.load(envelope.payload)
+            loaded: SignContract | ContractCommand = schema.load(envelope.payload)
         except marshmallow.ValidationError as error:
             raise DeadLetter("validation_error", "the payload does not match the command's schema",
                              {"errors": error.messages}) from error
@@ -110,10 +112,10 @@ class CommandHandler:
             self.instances[command_type] = entry() if isinstance(entry, type) else entry
         return self.instances[command_type]
 
-    def call(self, envelope: Envelope, args: dict[str, Any]) -> CommandResult:
-        if envelope.type == SIGN_CONTRACT:
-            return self.app.sign_contract(envelope.account_id, envelope.message_id,
-                                          contract_id=envelope.contract_id, **args)
+    def call(self, envelope: Envelope, command: SignContract | ContractCommand) -> CommandResult:
+        if isinstance(command, SignContract):
+            return self.app.sign_contract(envelope.account_id, command, idempotency_key=envelope.message_id,
+                                          contract_id=envelope.contract_id)
         contract_id = cast(UUID, envelope.contract_id)  # parse_envelope refused a missing one
-        return self.app.execute(envelope.account_id, contract_id, envelope.type, args,
+        return self.app.execute(envelope.account_id, contract_id, command,
                                 idempotency_key=envelope.message_id)

@@ -1,4 +1,4 @@
-"""Kafka settings, read from the environment at the entry points only and passed down.
+"""Kafka clients from the typed settings (``infrastructure.settings``, ``LEDGER_KAFKA_*``), passed down.
 
 Client options: idempotent producer with ``acks=all``,
 manual commits, short group timeouts (a Tansu group join takes half the session
@@ -8,44 +8,43 @@ timeout), fast reconnects, and topics created explicitly.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-ENV_PREFIX = "LEDGER_KAFKA_"
-PARTITIONS_DEFAULT = 6
+from infrastructure.settings import Settings
+
+DEFAULTS = Settings()  # the defaults alone: the environment is only read by from_environ
 
 
 @dataclass(frozen=True)
 class KafkaSettings:
     """Where the broker is, which topics and groups to use, and the group timeouts."""
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    commands_topic: str = "ledger.commands"
-    dlq_topic: str = "ledger.commands.dlq"
-    events_topic: str = "ledger.events"
-    consumer_group: str = "ledger-commands"
-    projection_group_prefix: str = "ledger-projection-"
-    partitions: int = PARTITIONS_DEFAULT
-    session_timeout_ms: int = 10_000
-    heartbeat_interval_ms: int = 3_000
+    bootstrap_servers: str = DEFAULTS.kafka_bootstrap_servers
+    commands_topic: str = DEFAULTS.kafka_commands_topic
+    dlq_topic: str = DEFAULTS.kafka_dlq_topic
+    events_topic: str = DEFAULTS.kafka_events_topic
+    consumer_group: str = DEFAULTS.kafka_consumer_group
+    projection_group_prefix: str = DEFAULTS.kafka_projection_group_prefix
+    partitions: int = DEFAULTS.kafka_partitions
+    session_timeout_ms: int = DEFAULTS.kafka_session_timeout_ms
+    heartbeat_interval_ms: int = DEFAULTS.kafka_heartbeat_interval_ms
+
+    @classmethod
+    def from_settings(cls, settings: Settings, /, **overrides: Any) -> KafkaSettings:
+        """The ``kafka_*`` settings, then explicit overrides (command-line options; ``None`` means not given)."""
+        values = {f.name: getattr(settings, f"kafka_{f.name}") for f in fields(cls)}
+        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, /, **overrides: Any) -> KafkaSettings:
         """``LEDGER_KAFKA_BOOTSTRAP_SERVERS``, ``LEDGER_KAFKA_COMMANDS_TOPIC``, ... then explicit overrides."""
-        environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, field in cls.__dataclass_fields__.items():
-            raw = environ.get(ENV_PREFIX + name.upper())
-            if raw:
-                values[name] = int(raw) if field.type == "int" else raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        return cls.from_settings(Settings.from_environ(environ), **overrides)
 
     def common(self) -> dict[str, Any]:
         return {"bootstrap_servers": self.bootstrap_servers.split(","), "reconnect_backoff_max_ms": 1000}

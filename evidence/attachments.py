@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from infrastructure.store import StoreConfig
+from ledger import clock
 from ledger.errors import ValidationError
 from projections.db import Database
 
@@ -62,7 +62,7 @@ class AttachmentStore:
         self.db.execute(
             f"INSERT INTO {TABLE} (account_id, sha256, size_bytes, content, stored_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (account_id, sha256) DO NOTHING",
-            (account_id, digest, len(content), content, datetime.now(UTC).isoformat(timespec="seconds")),
+            (account_id, digest, len(content), content, clock.now().isoformat(timespec="seconds")),
         )
         return digest
 

@@ -102,13 +102,13 @@ class Bundle:
 
 
 def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: datetime, rate_texts: dict[str, str],
-                 fetch_attachments: Fetch) -> Bundle:
+                 fetch_attachments: Fetch, strict: bool = False) -> Bundle:
     chain = verify_chain(records[0].contract_id if records else "", records)
     if not chain.ok or chain.fingerprint is None:
         raise ValidationError(f"the stored chain does not verify (version {chain.broken_version}: {chain.reason})")
     contract = contract_from_records(records)
     attachments = fetch_attachments(list(document_index(records)))
-    content = build_content(contract, records, as_of, tables_from_texts(rate_texts), attachments)
+    content = build_content(contract, records, as_of, tables_from_texts(rate_texts, strict=strict), attachments)
     stamp = generated_at.isoformat(timespec="seconds")
     files = data_files(content, rate_texts)
     files[LETTER_PDF] = build_letter_pdf(content)

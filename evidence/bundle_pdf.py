@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from evidence import sections
-from evidence.content import BundleContent
+from evidence.content import BundleContent, provisional_sentence
 from evidence.pdfkit import (
     BODY,
     BODY_WIDTH,
@@ -56,10 +56,16 @@ def claim_table(content: BundleContent) -> list[Flowable]:
     claim, money = content.claim, money_fn(content.currency)
     rows = [["Principal outstanding (overdue invoices)", money(claim.principal)],
             ["Late-payment interest to " + claim.as_of, money(claim.interest)],
-            ["Fixed compensation", money(claim.compensation)],
+            [claim.regime.compensation_label, money(claim.compensation)],
             ["Total claimed", money(claim.total)]]
     return table(["Claim as of " + claim.as_of, "Amount"], rows, [BODY_WIDTH - 50 * mm, 50 * mm], right=[1],
                  bold_last=True)
+
+
+def provisional_note(content: BundleContent) -> list[Flowable]:
+    """Said wherever the claim's figures appear, when a rate was carried forward past its verified-through date."""
+    note = provisional_sentence(content)
+    return [para(note, BODY)] if note else []
 
 
 def cover(content: BundleContent, fingerprint: str, generated_at: str) -> list[Flowable]:
@@ -72,7 +78,7 @@ def cover(content: BundleContent, fingerprint: str, generated_at: str) -> list[F
              ("Licence", c.licence_terms["kind"].replace("_", " ")
               + (f", {c.licence_terms['months']} months" if c.licence_terms.get("months") else ""))]
     flow: list[Flowable] = [para("Evidence bundle", TITLE), para(f"{c.title}: statement of claim and record", SUBTITLE)]
-    flow += [*claim_table(content), Spacer(1, 4 * mm)]
+    flow += [*claim_table(content), *provisional_note(content), Spacer(1, 4 * mm)]
     if content.claim.not_yet_due:
         flow.append(para(f"A further {money(content.claim.not_yet_due)} is invoiced but not yet due; it is not claimed.",
                          SMALL))
@@ -117,7 +123,8 @@ def interest_rows(content: BundleContent, sources: dict[str, int]) -> tuple[list
         totals.add(len(rows))
         rows.append([figure.number, "", "", "", "", "interest, rounded", money(figure.interest)])
         if figure.compensation or figure.compensation_basis:
-            rows.append([figure.number, "", "", "", "", f"fixed compensation: {figure.compensation_basis}",
+            label = content.claim.regime.compensation_label.lower()
+            rows.append([figure.number, "", "", "", "", f"{label}: {figure.compensation_basis}",
                          money(figure.compensation)])
     return rows, frozenset(totals)
 
@@ -125,6 +132,7 @@ def interest_rows(content: BundleContent, sources: dict[str, int]) -> tuple[list
 def interest(content: BundleContent) -> list[Flowable]:
     claim, cur = content.claim, content.currency
     flow: list[Flowable] = [para("2. Interest and compensation, step by step", H1), para(claim.regime.basis, BODY),
+                            *provisional_note(content),
                             para("Interest for a period = principal x annual rate x days / 365, from the day after "
                                  "the due date. A new period starts when a payment, credit or reversal changes the "
                                  "principal, or (EU) at a half-year. The periods of an invoice are added and rounded "

@@ -150,9 +150,22 @@ def interest_csv(content: BundleContent) -> str:
 
 
 def claim_figures(content: BundleContent) -> dict[str, Any]:
-    """The claim as it goes into the manifest: integers in minor units and the stated basis."""
+    """The claim as it goes into the manifest: integers in minor units and the stated basis (and, only when a rate
+    was carried forward, why the figures are provisional)."""
     claim = content.claim
-    return {**claim.totals(), "as_of": claim.as_of, "regime": claim.regime.kind, "basis": claim.regime.basis,
-            "invoices": [{"number": i.number, "due_on": i.due_on, "outstanding": i.outstanding,
-                          "interest": i.interest, "compensation": i.compensation} for i in claim.invoices]}
+    figures = {**claim.totals(), "as_of": claim.as_of, "regime": claim.regime.kind, "basis": claim.regime.basis,
+               "invoices": [{"number": i.number, "due_on": i.due_on, "outstanding": i.outstanding,
+                             "interest": i.interest, "compensation": i.compensation} for i in claim.invoices]}
+    if claim.provisional:
+        figures["provisional"] = list(claim.provisional)
+    return figures
+
+
+def provisional_sentence(content: BundleContent) -> str | None:
+    """The words every document uses for a claim computed with a carried-forward rate, or None when it is exact."""
+    notes = content.claim.provisional
+    if not notes:
+        return None
+    return (f"Provisional ({'; '.join(notes)}): a reference rate needed here was not yet verified, so the last "
+            "verified rate was carried forward. The figures will be recomputed once the rate tables are updated.")
 

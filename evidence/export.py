@@ -15,7 +15,7 @@ from ledger.rates import load_rate_tables, read_table_texts
 
 def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
                   generated_at: datetime, rates_dir: str | Path | None = None,
-                  attachments: AttachmentStore | None = None) -> Bundle:
+                  attachments: AttachmentStore | None = None, strict: bool = False) -> Bundle:
     """Build the ZIP for one contract of the account (ContractNotFound for anyone else's)."""
     records = app.event_records(account_id, contract_id)
 
@@ -23,11 +23,11 @@ def export_bundle(app: LedgerApplication, account_id: str, contract_id: UUID | s
         return attachments.get_many(account_id, digests) if attachments else dict.fromkeys(digests)
 
     return build_bundle(records, as_of=as_of.isoformat(), generated_at=generated_at,
-                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch)
+                        rate_texts=read_table_texts(rates_dir), fetch_attachments=fetch, strict=strict)
 
 
 def claim_as_of(app: LedgerApplication, account_id: str, contract_id: UUID | str, *, as_of: date,
-                rates_dir: str | Path | None = None) -> Claim:
+                rates_dir: str | Path | None = None, strict: bool = False) -> Claim:
     """The statement of claim (principal + interest + fixed compensation) with its working, for one contract."""
     contract = app.get_contract(account_id, contract_id)
-    return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir))
+    return statement_of_claim(contract, as_of.isoformat(), load_rate_tables(rates_dir, strict=strict))

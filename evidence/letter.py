@@ -11,11 +11,12 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
-from evidence.bundle_pdf import claim_table, statement
+from evidence.bundle_pdf import claim_table, provisional_note, statement
 from evidence.content import BundleContent
 from evidence.pdfkit import BODY, H1, SMALL, Furniture, markup, money_fn, para, render, table, text
 from ledger import dates
 from ledger.reminders import letter_response_days
+from ledger.us_rules import us_rule_for
 
 # The pre-action rules quoted are those of England and Wales (as in ledger.reminders.letter_response_days).
 ENGLAND_AND_WALES = ("GB-ENG", "GB-WLS", "GB-EAW")
@@ -61,11 +62,13 @@ def letter_body(content: BundleContent) -> list[Flowable]:
         f"<b>You owe {text(money(claim.total))}</b> as of {text(claim.as_of)}, made up as follows.",
     ]
     flow: list[Flowable] = [markup(p) for p in paragraphs]
-    flow += table(["Invoice", "Due", "Outstanding", "Interest", "Compensation"], invoice_rows(content),
+    label = "Damages" if claim.regime.damages_multiple else "Compensation"
+    flow += table(["Invoice", "Due", "Outstanding", "Interest", label], invoice_rows(content),
                   [36 * mm, 30 * mm, 36 * mm, 36 * mm, 36 * mm], right=[2, 3, 4])
     flow += [Spacer(1, 2 * mm), *claim_table(content), Spacer(1, 3 * mm),
              markup(f"<b>How it is calculated.</b> {text(claim.regime.basis)} The working, period by period, is in the "
                     f"evidence bundle.")]
+    flow += provisional_note(content)
     flow.append(para(accrual_sentence(content), BODY))
     flow += [markup(f"<b>What we ask.</b> Please pay {text(money(claim.total))} within {days} days of the date of this "
                     f"letter, that is by <b>{text(by)}</b>, by bank transfer to the account shown on our invoices, "
@@ -88,6 +91,9 @@ def letter_header(content: BundleContent) -> list[Flowable]:
 
 def protocol_note(content: BundleContent) -> list[Flowable]:
     c = content.contract
+    demand = us_rule_for(c.jurisdiction).demand_before_filing if c.jurisdiction.startswith("US") else ""
+    if demand:
+        return [para(f"{demand} Enclosed: the statement of account (next page).", SMALL)]
     if c.jurisdiction not in ENGLAND_AND_WALES:
         return [para("Enclosed: the statement of account (next page).", SMALL)]
     if c.client["kind"] == "individual":

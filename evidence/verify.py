@@ -5,7 +5,7 @@ appears once; the manifest is intact (its own digest, its one layout); every
 file matches its SHA-256 in the manifest and nothing is missing or added; every
 attachment matches its name; every event's hash and link
 (``ledger.chain.verify_chain``) up to the chain head in the manifest; the
-bundle's rates/ tables equal the verifier's (packaged, or a directory the
+bundle's rates/ tables equal the verifier's and claim no later verified-through date (packaged, or a directory the
 person verifying chooses); the statement, chronology, interest and claim totals
 recomputed from ``events.jsonl`` equal the ones in the CSVs and the manifest;
 and both PDFs rebuilt from the recomputed content equal the ones in the bundle,
@@ -35,7 +35,14 @@ from evidence.letter import build_letter_pdf
 from evidence.replay import ReplayError, contract_from_records
 from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
-from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
+from ledger.rates import (
+    SERIES_FILE,
+    TABLE_FILES,
+    UK_SERIES,
+    read_table_texts,
+    tables_from_texts,
+    verified_through_dates,
+)
 
 MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
 REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", "bundle.pdf",
@@ -142,7 +149,9 @@ def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[Chain
 
 
 def check_rates(files: dict[str, bytes], trusted: dict[str, str], where: str) -> None:
-    """Each rates/ table must be the verifier's own, line for line (it may stop earlier: older tables end sooner)."""
+    """Each rates/ table must be the verifier's own, line for line (it may stop earlier: older tables end sooner),
+    and no series may claim to be verified further than the verifier's own tables are."""
+    check_verified_through(files, trusted, where)
     for name in TABLE_FILES:
         path = f"rates/{name}"
         ours, theirs = table_lines(trusted[name]), table_lines(files[path].decode("utf-8"))
@@ -152,6 +161,22 @@ def check_rates(files: dict[str, bytes], trusted: dict[str, str], where: str) ->
                 verifier = repr(expected) if expected is not None else "no such line"
                 raise Failed(f"{path}: line {number} differs from the verifier's table ({where}): the bundle has "
                              f"{line!r}, the verifier {verifier}")
+
+
+def check_verified_through(files: dict[str, bytes], trusted: dict[str, str], where: str) -> None:
+    path = f"rates/{SERIES_FILE}"
+    if path not in files:  # made before tables carried a verified-through date: every row is exact
+        return
+    try:
+        theirs = verified_through_dates({SERIES_FILE: files[path].decode("utf-8")})
+        ours = tables_from_texts(trusted)
+    except (RatesUnavailable, ValueError, KeyError) as error:
+        raise Failed(f"{path}: cannot be read ({error})") from error
+    for series, day in sorted(theirs.items()):
+        limit = (ours.uk if series == UK_SERIES else ours.eu).verified_through
+        if day > limit:
+            raise Failed(f"{path}: {series} is verified through {day} in the bundle, but only through {limit} in the "
+                         f"verifier's tables ({where})")
 
 
 def table_lines(text: str) -> list[str]:
@@ -174,7 +199,8 @@ def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: 
 def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> BundleContent:
     try:
         contract = contract_from_records(records)
-        texts = {name: files[f"rates/{name}"].decode("utf-8") for name in TABLE_FILES}
+        texts = {name: files[f"rates/{name}"].decode("utf-8") for name in (*TABLE_FILES, SERIES_FILE)
+                 if f"rates/{name}" in files}
         attachments: dict[str, bytes | None] = {p.split("/", 1)[1]: d for p, d in files.items()
                                                 if p.startswith("attachments/")}
         content = build_content(contract, records, manifest["as_of"], tables_from_texts(texts), attachments)

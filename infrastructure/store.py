@@ -1,16 +1,14 @@
 """Which event store the service uses, from one URL.
 
-``LEDGER_DATABASE_URL`` unset -> an SQLite file in the working directory (the
-embedded default); ``sqlite:///path`` -> that file; ``postgresql://...`` ->
-PostgreSQL. The library's own settings are derived here and passed explicitly,
+``sqlite:///path`` -> that SQLite file; ``postgresql://...`` -> PostgreSQL
+(``infrastructure.settings`` picks the URL: ``LEDGER_DATABASE_URL``, or the
+embedded default ledger.db in the working directory). The library's own settings are derived here and passed explicitly,
 so the library never falls back to its in-memory store by accident.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.errors import ConfigurationError
@@ -75,11 +73,3 @@ class StoreConfig:
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_SCHEMA": self.pg_schema,
         }
-
-
-def config_from_environ(environ: dict[str, str] | None = None) -> StoreConfig:
-    environ = dict(os.environ) if environ is None else environ
-    url = environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
-    config = StoreConfig(url)
-    config.kind  # noqa: B018 - validates the scheme early
-    return config

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.contract import Contract
-from ledger.interest import InvoiceInterest, Regime, invoice_interest, regime_for
+from ledger.interest import Engagement, InvoiceInterest, Regime, invoice_interest, regime_for
 from ledger.rates import RateTables
 
 
@@ -28,6 +28,11 @@ class Claim:
     not_yet_due: int  # outstanding but not yet due: shown, not claimed
 
     @property
+    def provisional(self) -> tuple[str, ...]:
+        """Why a figure is provisional ("provisional: rate verified through D"), once each; empty when exact."""
+        return tuple(sorted({p.provisional for i in self.invoices for p in i.periods if p.provisional}))
+
+    @property
     def total(self) -> int:
         return self.principal + self.interest + self.compensation
 
@@ -37,11 +42,15 @@ class Claim:
 
     def to_dict(self) -> dict[str, Any]:
         return {"contract_id": self.contract_id, "as_of": self.as_of, **self.totals(), "regime": self.regime.kind,
-                "basis": self.regime.basis, "invoices": [i.to_dict() for i in self.invoices]}
+                "basis": self.regime.basis, "invoices": [i.to_dict() for i in self.invoices],
+                "provisional": bool(self.provisional), "provisional_notes": list(self.provisional),
+                "compensation_label": self.regime.compensation_label}
 
 
 def statement_of_claim(contract: Contract, as_of: str, tables: RateTables) -> Claim:
-    regime = regime_for(contract.late_payment, contract.client["kind"], contract.jurisdiction)
+    engagement = Engagement(contract.supplier.get("kind", "business"), contract.currency, contract.total,
+                            contract.signed_on)
+    regime = regime_for(contract.late_payment, contract.client["kind"], contract.jurisdiction, engagement)
     live = [i for i in contract.invoices.values() if i.is_issued(as_of) and not i.is_voided(as_of)]
     live.sort(key=lambda i: (i.due_on, i.issued_on, i.issued_version))
     figures = [invoice_interest(i, regime, contract.currency, as_of, tables) for i in live]

@@ -55,11 +55,12 @@ ENVELOPE = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash",
      "request_id"}
 )
+PAYMENT_METHOD_DEFAULT = "transfer"
+PAYMENT_TERMS_DAYS_DEFAULT = 30
 PAYMENT_METHODS = ("transfer", "card", "cheque", "cash", "escrow_release", "other")
 DIRECTIONS = ("inbound", "outbound")
 DISPUTE_OUTCOMES = ("upheld", "rejected", "settled", "withdrawn")
 JUDGMENT_OUTCOMES = ("for_claimant", "for_defendant", "settled", "struck_out")
-INVOICE_LINES_MAX = 100
 
 
 def _day(value: Any, field: str = "occurred_on") -> str:
@@ -123,7 +124,7 @@ class Contract(Aggregate):
         currency: str,
         total: Any,
         jurisdiction: str,
-        payment_terms_days: int = 30,
+        payment_terms_days: int | None = None,
         milestones: list[dict[str, Any]],
         late_payment: dict[str, Any] | None = None,
         reminder_policy: dict[str, Any] | None = None,
@@ -137,15 +138,17 @@ class Contract(Aggregate):
             cls.ContractSigned,  # type: ignore[attr-defined]  # made by @event("ContractSigned")
             id=contract_id,
             occurred_on=_day(occurred_on),
-            account_id=terms.text(account_id, "account_id", limit=100),
-            title=terms.text(title, "title", limit=200),
-            reference=terms.optional_text(reference, "reference", limit=100),
+            account_id=terms.text(account_id, "account_id", limit=terms.ACCOUNT_ID_MAX),
+            title=terms.text(title, "title", limit=terms.TITLE_MAX),
+            reference=terms.optional_text(reference, "reference", limit=terms.CONTRACT_REFERENCE_MAX),
             supplier=terms.party(supplier, "supplier"),
             client=terms.party(client, "client"),
             currency=code,
             total=amount,
             jurisdiction=terms.jurisdiction(jurisdiction),
-            payment_terms_days=terms.payment_terms_days(payment_terms_days),
+            payment_terms_days=terms.payment_terms_days(
+                PAYMENT_TERMS_DAYS_DEFAULT if payment_terms_days is None else payment_terms_days
+            ),
             milestones=terms.milestones(milestones, code, amount),
             late_payment=terms.late_payment(late_payment),
             reminder_policy=terms.reminder_policy(reminder_policy),
@@ -332,6 +335,7 @@ class Contract(Aggregate):
         due_on: date | None = None,
     ) -> None:
         number = terms.identifier(number, "number")
+        terms.check_count(milestone_keys, terms.MILESTONE_KEYS_MAX, "milestone_keys")
         if number in self.invoices:
             raise AlreadyExistsError(f"invoice {number!r} already exists", number=number)
         keys = list(milestone_keys or [])
@@ -362,11 +366,11 @@ class Contract(Aggregate):
             )
 
     def price_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(lines) > INVOICE_LINES_MAX:
-            raise ValidationError(f"at most {INVOICE_LINES_MAX} lines", {"lines": ["too many"]})
+        if len(lines) > terms.INVOICE_LINES_MAX:
+            raise ValidationError(f"at most {terms.INVOICE_LINES_MAX} lines", {"lines": ["too many"]})
         return [
             {
-                "description": terms.text(line.get("description"), f"lines[{i}].description", limit=500),
+                "description": terms.text(line.get("description"), f"lines[{i}].description", limit=terms.LINE_DESCRIPTION_MAX),
                 "amount": Money.of(line.get("amount"), self.currency, field=f"lines[{i}].amount"),
             }
             for i, line in enumerate(lines)
@@ -461,11 +465,13 @@ class Contract(Aggregate):
         payment_id: str,
         occurred_on: date,
         amount: Any,
-        method: str = "transfer",
+        method: str | None = None,
         reference: str | None = None,
         allocations: dict[str, Any] | None = None,
     ) -> None:
+        method = PAYMENT_METHOD_DEFAULT if method is None else method
         payment_id = terms.identifier(payment_id, "payment_id")
+        terms.check_count(allocations, terms.INVOICE_NUMBERS_MAX, "allocations")
         if payment_id in self.payments:
             raise AlreadyExistsError(f"payment {payment_id!r} is already recorded", payment_id=payment_id)
         if method not in PAYMENT_METHODS:
@@ -478,7 +484,7 @@ class Contract(Aggregate):
             payment_id=payment_id,
             amount=value,
             method=method,
-            reference=terms.optional_text(reference, "reference", limit=200),
+            reference=terms.optional_text(reference, "reference", limit=terms.REFERENCE_MAX),
             allocations=split,
         )
         self.make_licence_perpetual_if_paid(day)
@@ -577,6 +583,7 @@ class Contract(Aggregate):
             raise ValidationError(f"channel must be one of {CHANNELS}", {"channel": ["invalid"]})
         if not invoice_numbers:
             raise ValidationError("a reminder names at least one invoice", {"invoice_numbers": ["required"]})
+        terms.check_count(invoice_numbers, terms.INVOICE_NUMBERS_MAX, "invoice_numbers")
         day = _day(occurred_on)
         for number in invoice_numbers:
             invoice = self.open_invoice(number)
@@ -588,7 +595,7 @@ class Contract(Aggregate):
             invoice_numbers=list(dict.fromkeys(invoice_numbers)),
             stage=stage,
             channel=channel,
-            tracking_reference=terms.optional_text(tracking_reference, "tracking_reference", limit=200),
+            tracking_reference=terms.optional_text(tracking_reference, "tracking_reference", limit=terms.REFERENCE_MAX),
             document_hash=terms.sha256_hex(document_hash, "document_hash"),
         )
 
@@ -633,7 +640,7 @@ class Contract(Aggregate):
             direction=direction,
             channel=channel,
             summary=terms.text(summary, "summary"),
-            counterpart=terms.optional_text(counterpart, "counterpart", limit=200),
+            counterpart=terms.optional_text(counterpart, "counterpart", limit=terms.NAME_MAX),
             attachment_hashes=terms.hash_list(attachment_hashes, "attachment_hashes"),
         )
 
@@ -676,6 +683,7 @@ class Contract(Aggregate):
         invoice_numbers: list[str] | None = None,
         note: str | None = None,
     ) -> None:
+        terms.check_count(invoice_numbers, terms.INVOICE_NUMBERS_MAX, "invoice_numbers")
         value = Money.of(amount, self.currency)
         day, by = _day(occurred_on), _day(promised_by, "promised_by")
         self.check_not_before(by, day, "the date of the promise", field="promised_by")
@@ -711,6 +719,7 @@ class Contract(Aggregate):
         dispute_id = terms.identifier(dispute_id, "dispute_id")
         if dispute_id in self.disputes:
             raise AlreadyExistsError(f"dispute {dispute_id!r} already exists", dispute_id=dispute_id)
+        terms.check_count(invoice_numbers, terms.INVOICE_NUMBERS_MAX, "invoice_numbers")
         numbers = list(invoice_numbers or [])
         for number in numbers:
             self.invoice(number)
@@ -829,14 +838,14 @@ class Contract(Aggregate):
     ) -> None:
         if milestone_key is not None:
             self.milestone(milestone_key)
-        reference = terms.text(reference, "reference", limit=200)
+        reference = terms.text(reference, "reference", limit=terms.REFERENCE_MAX)
         if any(e["reference"] == reference for e in self.escrow):
             raise AlreadyExistsError(f"escrow {reference!r} already funded", reference=reference)
         self._escrow_funded(
             occurred_on=_day(occurred_on),
             reference=reference,
             amount=Money.of(amount, self.currency),
-            provider=terms.text(provider, "provider", limit=200),
+            provider=terms.text(provider, "provider", limit=terms.NAME_MAX),
             milestone_key=milestone_key,
         )
 
@@ -871,8 +880,8 @@ class Contract(Aggregate):
             raise InvalidTransition("nothing is outstanding to claim")
         self._claim_filed(
             occurred_on=_day(occurred_on),
-            court=terms.text(court, "court", limit=200),
-            claim_reference=terms.text(claim_reference, "claim_reference", limit=100),
+            court=terms.text(court, "court", limit=terms.NAME_MAX),
+            claim_reference=terms.text(claim_reference, "claim_reference", limit=terms.CONTRACT_REFERENCE_MAX),
             amount_claimed=Money.of(amount_claimed, self.currency, field="amount_claimed"),
         )
 

@@ -77,6 +77,13 @@ class ContractNotFound(NotFound):
     code = "contract_not_found"
 
 
+class ContractInOtherAccount(ContractNotFound):
+    """Raised to an operator on the CLI when the contract exists but belongs to another account than the one
+    chosen (--account / LEDGER_ACCOUNT); the HTTP API never says so (another account's contract is a plain 404)."""
+
+    code = "contract_in_other_account"
+
+
 class MilestoneNotFound(NotFound):
     """Raised when the contract has no milestone with this key."""
 
@@ -172,6 +179,20 @@ class RatesUnavailable(LedgerError):
     """Raised when interest is asked for a date the reference-rate tables do not cover."""
 
     code = "rates_unavailable"
+
+
+class RateSourceInvalid(LedgerError):
+    """Raised when a central bank's rate file (downloaded or given with --from-file) is not in the expected format,
+    has dates out of order, implausible values or an unexplained gap; nothing is written."""
+
+    code = "rate_source_invalid"
+
+
+class RateRevision(LedgerError):
+    """Raised when a rate update disagrees with a rate row already held for a past date (a changed past row) and the
+    revision was not accepted; nothing is written."""
+
+    code = "rate_revision"
 
 
 # -- idempotency and concurrency -------------------------------------------------------

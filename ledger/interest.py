@@ -9,9 +9,13 @@ Pure functions in ``Decimal``. The regime comes from the contract's
   debt fell due, fixed for the life of the debt (s.4(2)); GBP 40 / 70 / 100 per debt;
 - ``statutory`` with a business client in ``EU-*``: Directive 2011/7/EU — ECB MRO
   rate + 8 points, each half-year at its own rate; EUR 40 per late invoice;
-- ``statutory`` with an individual client (statutory interest is business to business
-  only) or in any other jurisdiction (no statutory engine here): nothing, and the basis
-  says why.
+- ``statutory`` with an individual client in ``GB-*``/``EU-*`` (statutory interest is
+  business to business only) or in a jurisdiction with no engine here: nothing, and the
+  basis says why;
+- ``US-*``: the state's rule from ``ledger.us_rules`` (New York CPLR 5004 9 %, California
+  Civil Code §3289(b) 10 %, simple, from the day after the due date), plus double damages
+  under New York's Freelance Isn't Free Act for an individual freelancer's contract of
+  USD 800 or more; other states: "no statutory rate known", contractual interest still applies.
 
 Interest is simple, actual days / 365, on the principal outstanding at the start of
 each day, from the day after the due date to ``as_of`` inclusive; a new period starts
@@ -22,13 +26,15 @@ sum per invoice is rounded half-up to the minor unit once, at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledger import dates
-from ledger.rates import RateTables
+from ledger.money import format_minor
+from ledger.rates import RateRow, RateTables
 from ledger.state import InvoiceState
+from ledger.us_rules import UsRule, freelance_rule_for, us_rule_for
 
 DAYS_PER_YEAR = Decimal(365)
 UK_COMPENSATION_BANDS = ((100_000, 4_000), (1_000_000, 7_000))  # pence: under £1,000 -> £40; under £10,000 -> £70
@@ -54,19 +60,43 @@ BASIS = {
                            "interest engine for jurisdiction {jurisdiction}; no interest is computed (local remedies, "
                            "e.g. court interest or a freelance-protection statute, must be claimed separately). "
                            "Contractual interest would apply if the contract set a rate.",
+    "us_statutory": "{citation}: simple interest at {rate}% a year, actual days / 365, on the principal outstanding "
+                    "from the day after each due date (the date of breach).",
+    "us_no_rate": "No statutory rate known: this ledger holds no statutory interest rule for {jurisdiction}, so no "
+                  "statutory interest is computed; contractual interest applies where the contract sets a rate.",
+    "us_freelance": "{citation}: payment is due on the agreed date or, if none was agreed, within 30 days of "
+                    "completion; for late or non-payment the freelancer claims double damages, an additional amount "
+                    "equal to what was not paid by the due date.",
 }
 
 
 @dataclass(frozen=True)
 class Regime:
-    kind: str  # none, contractual, uk_statutory, eu_statutory, consumer, no_statutory_engine
+    kind: str  # none, contractual, uk_statutory, eu_statutory, us_statutory, consumer, no_statutory_engine
     basis: str
-    contractual_rate: Decimal | None = None
+    contractual_rate: Decimal | None = None  # the one fixed annual rate (contractual, or a US state's statutory rate)
+    rate_source: str | None = None  # what the fixed rate is cited as, when not the contract
+    damages_multiple: int = 0  # 2: double damages on what was not paid by the due date (a freelance statute)
+    compensation_label: str = "Fixed compensation"
+    damages_citation: str = ""
 
 
-def regime_for(late_payment: dict[str, Any], client_kind: str, jurisdiction: str) -> Regime:
+@dataclass(frozen=True)
+class Engagement:
+    """What, besides the late-payment terms, a US rule looks at: who supplies, in which currency, how much, when."""
+
+    supplier_kind: str = "business"
+    currency: str = ""
+    total: int = 0
+    signed_on: str = ""
+
+
+def regime_for(late_payment: dict[str, Any], client_kind: str, jurisdiction: str,
+               engagement: Engagement | None = None) -> Regime:
     """Which rules apply to a contract: the single place that decides it."""
     kind = late_payment.get("kind", "none")
+    if jurisdiction.startswith("US") and kind != "none":
+        return us_regime(late_payment, client_kind, jurisdiction, engagement or Engagement())
     if kind == "contractual":
         rate = Decimal(late_payment["annual_rate_percent"])
         return Regime("contractual", BASIS["contractual"].format(rate=rate), rate)
@@ -81,6 +111,31 @@ def regime_for(late_payment: dict[str, Any], client_kind: str, jurisdiction: str
     return Regime("no_statutory_engine", BASIS["no_statutory_engine"].format(jurisdiction=jurisdiction))
 
 
+def us_regime(late_payment: dict[str, Any], client_kind: str, jurisdiction: str, engagement: Engagement) -> Regime:
+    rule = us_rule_for(jurisdiction)
+    freelance = freelance_rule_for(rule, supplier_kind=engagement.supplier_kind, currency=engagement.currency,
+                                   total=engagement.total, signed_on=engagement.signed_on)
+    regime = us_interest(late_payment, client_kind, rule)
+    if freelance is None:
+        return regime
+    return replace(regime, basis=regime.basis + " " + BASIS["us_freelance"].format(citation=freelance.citation),
+                   damages_multiple=freelance.damages_multiple, compensation_label="Double damages",
+                   damages_citation=f"{freelance.name}: double damages")
+
+
+def us_interest(late_payment: dict[str, Any], client_kind: str, rule: UsRule) -> Regime:
+    if late_payment.get("kind") == "contractual":
+        rate = Decimal(late_payment["annual_rate_percent"])
+        return Regime("contractual", BASIS["contractual"].format(rate=rate), rate)
+    consumer = client_kind != "business" and rule.consumer_rate_percent is not None
+    statutory = rule.consumer_rate_percent if consumer else rule.annual_rate_percent
+    if statutory is None:
+        return Regime("no_statutory_engine", BASIS["us_no_rate"].format(jurisdiction=rule.jurisdiction))
+    citation = rule.consumer_citation if consumer else rule.citation
+    return Regime("us_statutory", BASIS["us_statutory"].format(citation=citation, rate=statutory), statutory,
+                  rate_source=citation)
+
+
 @dataclass(frozen=True)
 class InterestPeriod:
     """One stretch of days with the same principal and rate: the working behind a figure."""
@@ -92,10 +147,12 @@ class InterestPeriod:
     rate_percent: Decimal
     interest: Decimal  # unrounded, in minor units
     source: str
+    provisional: str | None = None  # "provisional: rate verified through D" when the rate was carried forward
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "days": self.days, "principal": self.principal,
-                "rate_percent": str(self.rate_percent), "interest": str(self.interest), "source": self.source}
+                "rate_percent": str(self.rate_percent), "interest": str(self.interest), "source": self.source,
+                "provisional": self.provisional}
 
 
 @dataclass(frozen=True)
@@ -117,7 +174,14 @@ class InvoiceInterest:
                 "compensation_basis": self.compensation_basis}
 
 
-RateAt = Callable[[str], tuple[Decimal, str]]
+RateAt = Callable[[str], "Rate"]
+
+
+@dataclass(frozen=True)
+class Rate:
+    percent: Decimal
+    source: str
+    provisional: str | None = None
 
 
 def round_minor(value: Decimal) -> int:
@@ -147,15 +211,19 @@ def invoice_interest(
 
 def rate_source(regime: Regime, due_on: str, tables: RateTables) -> tuple[RateAt | None, bool]:
     """The rate for a day under the regime, and whether half-year boundaries start new periods."""
-    if regime.kind == "contractual" and regime.contractual_rate is not None:
-        fixed = regime.contractual_rate
-        return (lambda day: (fixed, "contract: late_payment.annual_rate_percent")), False
+    if regime.kind in ("contractual", "us_statutory") and regime.contractual_rate is not None:
+        fixed = Rate(regime.contractual_rate, regime.rate_source or "contract: late_payment.annual_rate_percent")
+        return (lambda day: fixed), False
     if regime.kind == "uk_statutory":
         # Fixed at the due date for the life of the debt (s.4(2)); looked up only if some principal is late.
-        return (lambda day: (tables.uk.row_for(due_on).statutory_percent, tables.uk.row_for(due_on).source)), False
+        return (lambda day: table_rate(tables.uk.row_for(due_on))), False
     if regime.kind == "eu_statutory":
-        return (lambda day: (tables.eu.row_for(day).statutory_percent, tables.eu.row_for(day).source)), True
+        return (lambda day: table_rate(tables.eu.row_for(day))), True
     return None, False
+
+
+def table_rate(row: RateRow) -> Rate:
+    return Rate(row.statutory_percent, row.source, row.provisional)
 
 
 def accrual_periods(invoice: InvoiceState, as_of: str, rate_at: RateAt, split_half_years: bool) -> tuple[InterestPeriod, ...]:
@@ -169,8 +237,7 @@ def accrual_periods(invoice: InvoiceState, as_of: str, rate_at: RateAt, split_ha
         principal = invoice.outstanding(dates.add_days(start, -1))  # owed at the start of the day
         if principal <= 0:
             continue
-        rate, source = rate_at(start)
-        merge_or_append(periods, start, end, principal, rate, source)
+        merge_or_append(periods, start, end, principal, rate_at(start))
     return tuple(periods)
 
 
@@ -187,18 +254,23 @@ def period_starts(invoice: InvoiceState, first: str, as_of: str, split_half_year
     return {day for day in starts if first <= day <= as_of}
 
 
-def merge_or_append(periods: list[InterestPeriod], start: str, end: str, principal: int, rate: Decimal, source: str) -> None:
+def merge_or_append(periods: list[InterestPeriod], start: str, end: str, principal: int, rate: Rate) -> None:
     days = dates.days_between(start, end) + 1
     last = periods[-1] if periods else None
-    if last and (last.principal, last.rate_percent, last.source) == (principal, rate, source) \
+    if last and (last.principal, last.rate_percent, last.source) == (principal, rate.percent, rate.source) \
             and dates.add_days(last.end, 1) == start:
         days += last.days
         start = last.start
         periods.pop()
-    periods.append(InterestPeriod(start, end, days, principal, rate, period_interest(principal, rate, days), source))
+    periods.append(InterestPeriod(start, end, days, principal, rate.percent,
+                                  period_interest(principal, rate.percent, days), rate.source, rate.provisional))
 
 
 def compensation_for(regime: Regime, currency: str, late_debt: int) -> tuple[int, str]:
+    if late_debt > 0 and regime.damages_multiple:
+        extra = late_debt * (regime.damages_multiple - 1)
+        return extra, f"{regime.damages_citation}: an additional {format_minor(extra, currency)}, equal to what was " \
+                      "not paid by the due date"
     if late_debt <= 0 or regime.kind not in ("uk_statutory", "eu_statutory"):
         return 0, ""
     if regime.kind == "uk_statutory":

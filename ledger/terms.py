@@ -15,20 +15,48 @@ from typing import Any
 from ledger.errors import ScheduleMismatch, ValidationError
 from ledger.money import Money, check_currency
 
-JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+# The limits and patterns of every field, in one place: the domain enforces them and the schemas
+# (schemas/) are built from them, so an HTTP or Kafka payload is refused at the edge by the same rule.
+ACCOUNT_ID_MAX = 100
+TEXT_MAX = 2000  # reasons, descriptions, notes, summaries, scopes
+TITLE_MAX = 200  # contract and milestone titles
+NAME_MAX = 200  # a party's name, a counterpart, an escrow provider, a court
+EMAIL_MAX = 320
+ADDRESS_MAX = 500
+COMPANY_NUMBER_MAX = 40
+CONTRACT_REFERENCE_MAX = 100  # the contract's own reference, a court claim's reference
+REFERENCE_MAX = 200  # a payment's bank reference, a reminder's tracking reference, an escrow reference
+LINE_DESCRIPTION_MAX = 500
+LINK_MAX = 1000
+LINKS_MAX = 50
+HASHES_MAX = 50
+IDENTIFIER_MAX = 100  # ids chosen by the caller: invoice and credit-note numbers, payment and dispute ids
+INVOICE_NUMBERS_MAX = 100  # invoices named by one reminder, promise, dispute or allocation
+MILESTONES_MAX = 100
+MILESTONE_KEYS_MAX = 100
+INVOICE_LINES_MAX = 100
+PAYMENT_TERMS_DAYS_MAX = 365
+REMINDER_OFFSETS_MAX = 10
+REMINDER_OFFSET_DAYS_MAX = 365
+LICENCE_MONTHS_MAX = 120
+IDENTIFIER_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9._:/-]{{0,{IDENTIFIER_MAX - 1}}}$"
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+JURISDICTION_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+JURISDICTION = re.compile(JURISDICTION_PATTERN)
 # Every date the ledger records or answers for: wide enough for any engagement, far from calendar overflow.
 DATE_MIN = date(1970, 1, 1)
 DATE_MAX = date(2999, 12, 31)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
-KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+KEY = re.compile(KEY_PATTERN)
+SHA256 = re.compile(SHA256_PATTERN)
 CLIENT_KINDS = ("business", "individual")
 DUE_RULES = ("on_signing", "on_acceptance", "on_date")
 LATE_PAYMENT_KINDS = ("none", "contractual", "statutory")
 LICENCE_KINDS = ("none", "time_limited")
 DEFAULT_REMINDER_OFFSETS = [0, 10, 20, 30]
-MILESTONES_MAX = 100
-TEXT_MAX = 2000
 
 
 def optional_text(value: Any, field: str, *, limit: int = TEXT_MAX) -> str | None:
@@ -57,7 +85,7 @@ def identifier(value: Any, field: str) -> str:
     """An id chosen by the caller (invoice number, payment id, ...): it becomes a key in the record."""
     if not isinstance(value, str) or not IDENTIFIER.match(value):
         raise ValidationError(
-            f"{field} must be 1 to 100 letters, digits or . _ : / - and start with a letter or digit",
+            f"{field} must be 1 to {IDENTIFIER_MAX} letters, digits or . _ : / - and start with a letter or digit",
             {field: ["invalid identifier"]},
         )
     return value
@@ -86,15 +114,15 @@ def party(data: Any, field: str) -> dict[str, Any]:
     kind = data.get("kind", "business")
     if kind not in CLIENT_KINDS:
         raise ValidationError(f"{field}.kind must be one of {CLIENT_KINDS}", {f"{field}.kind": ["invalid"]})
-    email = text(data.get("email"), f"{field}.email", limit=320)
+    email = text(data.get("email"), f"{field}.email", limit=EMAIL_MAX)
     if "@" not in email:
         raise ValidationError(f"{field}.email must be an email address", {f"{field}.email": ["invalid email"]})
     return {
-        "name": text(data.get("name"), f"{field}.name", limit=200),
+        "name": text(data.get("name"), f"{field}.name", limit=NAME_MAX),
         "email": email,
-        "address": optional_text(data.get("address"), f"{field}.address", limit=500),
+        "address": optional_text(data.get("address"), f"{field}.address", limit=ADDRESS_MAX),
         "kind": kind,
-        "company_number": optional_text(data.get("company_number"), f"{field}.company_number", limit=40),
+        "company_number": optional_text(data.get("company_number"), f"{field}.company_number", limit=COMPANY_NUMBER_MAX),
     }
 
 
@@ -135,7 +163,7 @@ def milestone(item: Any, currency: str, field: str) -> dict[str, Any]:
         raise ValidationError(f"{field}.due_date is only for due='on_date'", {f"{field}.due_date": ["not allowed"]})
     return {
         "key": key,
-        "title": text(item.get("title"), f"{field}.title", limit=200),
+        "title": text(item.get("title"), f"{field}.title", limit=TITLE_MAX),
         "amount": Money.of(item.get("amount"), currency, field=f"{field}.amount"),
         "due": due,
         "due_date": due_date,
@@ -168,8 +196,8 @@ def reminder_policy(data: Any) -> dict[str, Any]:
     offsets = (data or {}).get("offsets_days", DEFAULT_REMINDER_OFFSETS) if isinstance(data or {}, dict) else None
     if (
         not isinstance(offsets, list)
-        or not 1 <= len(offsets) <= 10
-        or any(isinstance(o, bool) or not isinstance(o, int) or not 0 <= o <= 365 for o in offsets)
+        or not 1 <= len(offsets) <= REMINDER_OFFSETS_MAX
+        or any(isinstance(o, bool) or not isinstance(o, int) or not 0 <= o <= REMINDER_OFFSET_DAYS_MAX for o in offsets)
         or offsets != sorted(set(offsets))
     ):
         raise ValidationError(
@@ -186,7 +214,7 @@ def licence_terms(data: Any) -> dict[str, Any]:
     if data["kind"] == "none":
         return {"kind": "none", "months": None, "perpetual_on_final_payment": False}
     months = data.get("months")
-    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= LICENCE_MONTHS_MAX:
         raise ValidationError("licence.months must be 1 to 120", {"licence.months": ["invalid"]})
     return {
         "kind": "time_limited",
@@ -202,7 +230,7 @@ def jurisdiction(value: Any) -> str:
 
 
 def payment_terms_days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PAYMENT_TERMS_DAYS_MAX:
         raise ValidationError("payment_terms_days must be 0 to 365", {"payment_terms_days": ["invalid"]})
     return value
 
@@ -217,7 +245,7 @@ def currency(value: Any) -> str:
 def sha256_hex(value: Any, field: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+    if not isinstance(value, str) or not SHA256.match(value):
         raise ValidationError(f"{field} must be a SHA-256 hex digest", {field: ["must be 64 lowercase hex digits"]})
     return value
 
@@ -225,14 +253,20 @@ def sha256_hex(value: Any, field: str) -> str | None:
 def hash_list(values: Any, field: str) -> list[str]:
     if values is None:
         return []
-    if not isinstance(values, (list, tuple)) or len(values) > 50:
-        raise ValidationError(f"{field} must be a list of at most 50 hashes", {field: ["invalid"]})
+    if not isinstance(values, (list, tuple)) or len(values) > HASHES_MAX:
+        raise ValidationError(f"{field} must be a list of at most {HASHES_MAX} hashes", {field: ["invalid"]})
     return [sha256_hex(v, field) or "" for v in values]
 
 
-def text_list(values: Any, field: str, limit: int = 50) -> list[str]:
+def check_count(values: Any, limit: int, field: str) -> None:
+    """A list the caller gives (invoice numbers, milestone keys, allocations) names at most ``limit`` items."""
+    if values is not None and len(values) > limit:
+        raise ValidationError(f"{field} names more than {limit} items", {field: [f"at most {limit} items"]})
+
+
+def text_list(values: Any, field: str, limit: int = LINKS_MAX) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, (list, tuple)) or len(values) > limit:
         raise ValidationError(f"{field} must be a list of at most {limit} items", {field: ["invalid"]})
-    return [text(v, field, limit=1000) for v in values]
+    return [text(v, field, limit=LINK_MAX) for v in values]

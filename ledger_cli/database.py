@@ -11,9 +11,8 @@ from application.service import LedgerApplication
 from evidence.audit import audit
 from infrastructure.backup import backup, restore
 from infrastructure.history import grant_service_role, guard_postgres
-from infrastructure.store import config_from_environ
 from ledger.errors import LedgerError
-from ledger_cli.context import fail, open_app
+from ledger_cli.context import current_settings, fail, open_app
 from ledger_cli.project import create_read_model_tables
 
 
@@ -59,7 +58,7 @@ def protect_history(app: LedgerApplication, service_role: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
     """Write a consistent copy of the running store to FILE (SQLite: a database file; PostgreSQL: a pg_dump archive)."""
-    store = config_from_environ()
+    store = current_settings().store()
     try:
         backup(store, file)
     except LedgerError as error:
@@ -71,7 +70,7 @@ def backup_command(file: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def restore_command(file: Path) -> None:
     """Restore FILE into the (new, empty) store LEDGER_DATABASE_URL names, then audit every contract."""
-    store = config_from_environ()
+    store = current_settings().store()
     try:
         restore(store, file)
         app = open_app(store)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import click
 
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
+from ledger.commands import Command
 from ledger.money import format_minor
-from ledger_cli.context import default_account, open_app
+from ledger_cli.context import current_settings, default_account, open_app
 from ledger_cli.evidence import export_and_verify
 from ledger_cli.render import statement_text, summary_text
 from ledger_cli.reports import aging_text, reminders_text
@@ -32,16 +31,17 @@ NARRATION = {
 }
 
 
-def narrate(command: str, args: dict[str, Any]) -> None:
+def narrate(command: Command) -> None:
+    args = command.args()
     day = args["occurred_on"].isoformat()
     readable = {k: v.replace("_", " ") if isinstance(v, str) else v for k, v in args.items()}
-    click.echo(f"  {day}  {NARRATION[command].format(**readable)}")
+    click.echo(f"  {day}  {NARRATION[command.name].format(**readable)}")
 
 
 @click.command()
 def demo() -> None:
     """Run the classic story (last third never paid) on a fresh embedded store and show the record."""
-    url = os.environ.get("LEDGER_DATABASE_URL")
+    url = current_settings().database_url
     if url is None:
         path = Path.cwd() / DEMO_FILE
         for suffix in ("", "-wal", "-shm"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, date, datetime
+import json
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -13,13 +13,16 @@ from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from evidence.export import claim_as_of, export_bundle
 from evidence.verify import verify_bundle
+from ledger import clock
 from ledger.claim import Claim
 from ledger.errors import LedgerError
 from ledger.money import format_minor
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import current_settings, default_account, fail_for_contract, open_app
+from ledger_cli.rates import STRICT_ENV, warn_about_rates
 from ledger_cli.render import table
 
-RATES_ENV = "LEDGER_RATES_DIR"
+STRICT_HELP = ("Refuse (rates_unavailable) rather than carry the last verified rate forward past a table's "
+               "verified-through date (default: $LEDGER_RATES_STRICT).")
 
 
 @click.group()
@@ -33,22 +36,26 @@ def evidence() -> None:
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
-def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None) -> None:
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
+def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, strict: bool) -> None:
     """Write the evidence ZIP for CONTRACT_ID."""
     app = open_app()
-    now = datetime.now(UTC)
+    now = clock.now()
     day = as_of.date() if as_of else now.date()
+    warn_about_rates(current_settings().rates_dir)
     try:
         store = AttachmentStore(app.store)
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+                               rates_dir=current_settings().rates_dir, attachments=store, strict=strict)
     except LedgerError as error:
-        fail(error)
+        fail_for_contract(app, error, contract_id, account or default_account())
     output.write_bytes(bundle.data)
     claim = bundle.manifest["claim"]
     click.echo(f"wrote {output} ({len(bundle.data):,} bytes, {bundle.manifest['events']} events, as of {day})")
     click.echo(f"total claimed {format_minor(claim['total'], claim['currency'])} (principal, interest and fixed "
                f"compensation); fingerprint {bundle.fingerprint}")
+    for note in claim.get("provisional", []):
+        click.echo(f"PROVISIONAL: {note}")
 
 
 @evidence.command("claim")
@@ -56,15 +63,19 @@ def export_command(contract_id: UUID, as_of: datetime | None, output: Path, acco
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date the claim is computed to (default: today, UTC).")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
-def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None) -> None:
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
+@click.option("--json", "as_json", is_flag=True, help="The claim as JSON (the API's claim body).")
+def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None, strict: bool, as_json: bool) -> None:
     """Print the statement of claim for CONTRACT_ID with the interest working, period by period."""
-    day = as_of.date() if as_of else datetime.now(UTC).date()
+    day = as_of.date() if as_of else clock.now().date()
+    app = open_app()
+    warn_about_rates(current_settings().rates_dir)
     try:
-        found = claim_as_of(open_app(), account or default_account(), contract_id, as_of=day,
-                            rates_dir=os.environ.get(RATES_ENV))
+        found = claim_as_of(app, account or default_account(), contract_id, as_of=day,
+                            rates_dir=current_settings().rates_dir, strict=strict)
     except LedgerError as error:
-        fail(error)
-    click.echo(claim_text(found))
+        fail_for_contract(app, error, contract_id, account or default_account())
+    click.echo(json.dumps(found.to_dict(), indent=2, sort_keys=True) if as_json else claim_text(found))
 
 
 @evidence.command("verify")
@@ -85,8 +96,8 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     """The end of the demo: write the bundle, check it offline, and say where it is."""
     store = AttachmentStore(app.store)
     try:
-        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=datetime.now(UTC),
-                               rates_dir=os.environ.get(RATES_ENV), attachments=store)
+        bundle = export_bundle(app, account_id, contract_id, as_of=as_of, generated_at=clock.now(),
+                               rates_dir=current_settings().rates_dir, attachments=store)
     finally:
         store.close()
     path.write_bytes(bundle.data)
@@ -95,7 +106,7 @@ def export_and_verify(app: LedgerApplication, account_id: str, contract_id: UUID
     click.echo(f"\nEvidence bundle as of {as_of}: {path}")
     click.echo(f"  claim: principal {money['principal']} + interest {money['interest']} + fixed compensation "
                f"{money['compensation']} = {money['total']}")
-    result = verify_bundle(path, rates_dir=os.environ.get(RATES_ENV))
+    result = verify_bundle(path, rates_dir=current_settings().rates_dir)
     click.echo(f"  ledger evidence verify {path.name}: " + (f"OK  fingerprint {result.fingerprint}" if result.ok
                                                            else f"FAILED: {result.failure}"))
 
@@ -111,10 +122,11 @@ def claim_text(claim: Claim) -> str:
                     right={3, 4, 5, 6}) if rows else "(no interest periods)"
     return "\n".join([
         f"Statement of claim as of {claim.as_of}", "", working, "", claim.regime.basis, "",
+        *(f"PROVISIONAL: {note}" for note in claim.provisional),
         *(f"  {i.number}: interest {money(i.interest)}, fixed compensation {money(i.compensation)}"
           for i in claim.invoices),
         f"  principal outstanding  {money(claim.principal):>16}",
         f"  interest               {money(claim.interest):>16}",
-        f"  fixed compensation     {money(claim.compensation):>16}",
+        f"  {claim.regime.compensation_label.lower():<22} {money(claim.compensation):>16}",
         f"  total claimed          {money(claim.total):>16}",
     ])

@@ -24,9 +24,8 @@ from consumers.command_consumer import BATCH_MAX, CommandConsumer
 from consumers.projection_consumer import KafkaProjection
 from consumers.relay import PAGE_SIZE, EventRelay
 from consumers.settings import KafkaSettings
-from infrastructure.store import config_from_environ
 from ledger.errors import LedgerError
-from ledger_cli.context import fail, open_app
+from ledger_cli.context import current_settings, fail, open_app
 from projections.db import Database
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -59,7 +58,7 @@ def stop_on_signals() -> threading.Event:
 @click.option("--batch-max", default=BATCH_MAX, show_default=True, help="Most messages per poll.")
 def consume(batch_max: int, **options: str | None) -> None:
     """Consume command messages from Kafka; dead-letter what the ledger refuses."""
-    settings = KafkaSettings.from_environ(**options)
+    settings = KafkaSettings.from_settings(current_settings(), **options)
     stop = stop_on_signals()
     app = open_app(create_tables=False)
     counts = CommandConsumer(app, settings, batch_max=batch_max).run(stop)
@@ -71,9 +70,9 @@ def consume(batch_max: int, **options: str | None) -> None:
 @click.option("--page-size", default=PAGE_SIZE, show_default=True, help="Notifications per acknowledged page.")
 def relay(page_size: int, **options: str | None) -> None:
     """Publish every contract event from the notification log to the events topic."""
-    settings = KafkaSettings.from_environ(**options)
+    settings = KafkaSettings.from_settings(current_settings(), **options)
     stop = stop_on_signals()
-    store = config_from_environ()
+    store = current_settings().store()
     app = open_app(store, create_tables=False)
     published = EventRelay(app, settings, Database(store), page_size=page_size).run(stop)
     click.echo(f"relay: stopped after publishing {published} events", err=True)
@@ -117,9 +116,9 @@ def up(kafka_port: int, api_bind: str) -> None:
 
 def project_from_kafka(names: list[str]) -> None:
     """``ledger project --source kafka``: one consumer group (and thread) per read model, until SIGTERM."""
-    settings = KafkaSettings.from_environ()
+    settings = KafkaSettings.from_settings(current_settings())
     stop = stop_on_signals()
-    store = config_from_environ()
+    store = current_settings().store()
     projections = [KafkaProjection(open_app(store, create_tables=False), store, settings, name) for name in names]
     threads = [threading.Thread(target=p.run, args=(stop,), name=f"project-{p.name}") for p in projections]
     for thread in threads:
@@ -144,7 +143,7 @@ def healthcheck(kafka: bool) -> None:
         app.close()
     if kafka:
         try:
-            admin = KafkaSettings.from_environ().admin()
+            admin = KafkaSettings.from_settings(current_settings()).admin()
             admin.list_topics()
             admin.close()
         except KafkaError as error:

@@ -10,12 +10,13 @@ import click
 from evidence.audit import audit
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import default_account, fail, fail_for_contract, open_app
 from ledger_cli.database import backup_command, db, restore_command
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
 from ledger_cli.project import project
+from ledger_cli.rates import rates
 from ledger_cli.serve import serve
 
 
@@ -36,6 +37,7 @@ cli.add_command(project)
 cli.add_command(db)
 cli.add_command(backup_command)
 cli.add_command(restore_command)
+cli.add_command(rates)
 
 
 @cli.command()
@@ -48,7 +50,7 @@ def events(contract_id: UUID, account: str | None, as_json: bool) -> None:
     try:
         records = app.event_records(account or default_account(), contract_id)
     except LedgerError as error:
-        fail(error)
+        fail_for_contract(app, error, contract_id, account or default_account())
     for record in records:
         if as_json:
             click.echo(json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False))

@@ -10,7 +10,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from infrastructure.store import StoreConfig, config_from_environ
+from infrastructure.store import StoreConfig
+from ledger_cli.context import current_settings
 from ledger_cli.kafka import project_from_kafka
 from projections.db import Database
 from projections.models import READ_MODELS
@@ -34,7 +35,7 @@ def project(names: tuple[str, ...], rebuild_name: str | None, show_status: bool,
     if source == "kafka":
         project_from_kafka(list(names) or list(READ_MODELS))
         return
-    runner = Runner(config_from_environ(), list(names) or None, batch_size=batch_size)
+    runner = Runner(current_settings().store(), list(names) or None, batch_size=batch_size)
     try:
         if show_status:
             print_status(runner.status())

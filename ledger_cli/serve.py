@@ -17,9 +17,9 @@ import click
 
 from application.accounts import account_exists
 from application.service import LedgerApplication
-from infrastructure.store import StoreConfig, config_from_environ
+from infrastructure.store import StoreConfig
 from ledger.errors import LedgerError
-from ledger_cli.context import default_account, fail, open_app
+from ledger_cli.context import current_settings, default_account, fail, open_app
 
 DEV_ACCOUNT_NAME = "Development account"
 
@@ -65,7 +65,7 @@ def gunicorn_command(bind: str, workers: int, threads: int) -> list[str]:
               help="On the embedded SQLite store, print a key of the dev account (created on first start).")
 def serve(bind: str, workers: int, threads: int, dev_key: bool) -> None:
     """Serve the HTTP API (gunicorn running api:create_app())."""
-    store = config_from_environ()
+    store = current_settings().store()
     app = open_app(store)
     try:
         app.check_ready()

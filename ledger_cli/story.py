@@ -14,67 +14,82 @@ from uuid import UUID, uuid5
 
 from application.service import LedgerApplication
 from ledger import clock
+from ledger.commands import (
+    AcceptMilestone,
+    Command,
+    ContractCommand,
+    DeliverMilestone,
+    GrantLicence,
+    IssueInvoice,
+    RecordPayment,
+    RecordReminderSent,
+    SignContract,
+)
+from ledger.money import Money
 from ledger.records import NAMESPACE
 
 DEMO_CONTRACT_ID = uuid5(NAMESPACE, "demo/web-portal")
 AS_OF = date(2026, 8, 10)
 THIRD = 400_000  # GBP 4,000.00 in pence
 
-CONTRACT_TERMS: dict[str, Any] = {
-    "occurred_on": date(2026, 3, 2),
-    "title": "Customer web portal",
-    "reference": "NW-2026-014",
-    "supplier": {"name": "Ada Byte Studio Ltd", "email": "accounts@adabyte.example",
-                 "address": "4 Loom Street, Manchester M1 2AB", "kind": "business", "company_number": "09876543"},
-    "client": {"name": "Northwind Trading Ltd", "email": "finance@northwind.example",
-               "address": "12 Harbour Road, Bristol BS1 4QA", "kind": "business", "company_number": "01234567"},
-    "currency": "GBP",
-    "total": {"amount": 3 * THIRD, "currency": "GBP"},
-    "jurisdiction": "GB-ENG",
-    "payment_terms_days": 14,
-    "milestones": [
-        {"key": "advance", "title": "Advance on signing", "amount": {"amount": THIRD, "currency": "GBP"}, "due": "on_signing"},
-        {"key": "prototype", "title": "Clickable prototype accepted", "amount": {"amount": THIRD, "currency": "GBP"},
-         "due": "on_acceptance"},
-        {"key": "delivery", "title": "Portal delivered to production", "amount": {"amount": THIRD, "currency": "GBP"},
-         "due": "on_acceptance"},
+GBP = "GBP"
+
+
+def money(amount: int) -> Money:
+    return Money(amount, GBP)
+
+
+def milestone(key: str, title: str, due: str) -> dict[str, Any]:
+    return {"key": key, "title": title, "amount": {"amount": THIRD, "currency": GBP}, "due": due}
+
+
+SIGNING = SignContract(
+    occurred_on=date(2026, 3, 2),
+    title="Customer web portal",
+    reference="NW-2026-014",
+    supplier={"name": "Ada Byte Studio Ltd", "email": "accounts@adabyte.example",
+              "address": "4 Loom Street, Manchester M1 2AB", "kind": "business", "company_number": "09876543"},
+    client={"name": "Northwind Trading Ltd", "email": "finance@northwind.example",
+            "address": "12 Harbour Road, Bristol BS1 4QA", "kind": "business", "company_number": "01234567"},
+    currency=GBP,
+    total=money(3 * THIRD),
+    jurisdiction="GB-ENG",
+    payment_terms_days=14,
+    milestones=[
+        milestone("advance", "Advance on signing", "on_signing"),
+        milestone("prototype", "Clickable prototype accepted", "on_acceptance"),
+        milestone("delivery", "Portal delivered to production", "on_acceptance"),
     ],
-    "late_payment": {"kind": "statutory"},
-    "licence": {"kind": "time_limited", "months": 12, "perpetual_on_final_payment": True},
-}
+    late_payment={"kind": "statutory"},
+    licence={"kind": "time_limited", "months": 12, "perpetual_on_final_payment": True},
+)
+OVERDUE_INVOICE = ["INV-000003"]
 
-
-def money(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": "GBP"}
-
-
-# (command, args) after signing, in the order they happened.
-STEPS: list[tuple[str, dict[str, Any]]] = [
-    ("issue_invoice", {"occurred_on": date(2026, 3, 2), "milestone_keys": ["advance"]}),
-    ("record_payment", {"occurred_on": date(2026, 3, 10), "payment_id": "bank-7731", "amount": money(THIRD),
-                        "method": "transfer", "reference": "NORTHWIND ADV"}),
-    ("deliver_milestone", {"occurred_on": date(2026, 4, 15), "key": "prototype",
-                           "description": "Clickable prototype at https://proto.adabyte.example/northwind",
-                           "proof_links": ["https://proto.adabyte.example/northwind"]}),
-    ("accept_milestone", {"occurred_on": date(2026, 4, 20), "key": "prototype", "note": "Approved by J. Patel by email"}),
-    ("issue_invoice", {"occurred_on": date(2026, 4, 20), "milestone_keys": ["prototype"]}),
-    ("record_payment", {"occurred_on": date(2026, 5, 1), "payment_id": "bank-8120", "amount": money(THIRD),
-                        "method": "transfer", "reference": "NORTHWIND PROTO"}),
-    ("deliver_milestone", {"occurred_on": date(2026, 6, 15), "key": "delivery",
-                           "description": "Portal live at https://portal.northwind.example; source handed over",
-                           "proof_links": ["https://portal.northwind.example"]}),
-    ("grant_licence", {"occurred_on": date(2026, 6, 15), "scope": "Use of the portal software, 12 months"}),
-    ("accept_milestone", {"occurred_on": date(2026, 6, 19), "key": "delivery", "note": "Sign-off meeting"}),
-    ("issue_invoice", {"occurred_on": date(2026, 6, 19), "milestone_keys": ["delivery"]}),
-    ("record_reminder_sent", {"occurred_on": date(2026, 7, 3), "invoice_numbers": ["INV-000003"], "stage": "friendly",
-                              "channel": "email"}),
-    ("record_reminder_sent", {"occurred_on": date(2026, 7, 13), "invoice_numbers": ["INV-000003"], "stage": "firm",
-                              "channel": "email"}),
-    ("record_reminder_sent", {"occurred_on": date(2026, 7, 23), "invoice_numbers": ["INV-000003"],
-                              "stage": "final_notice", "channel": "email"}),
-    ("record_reminder_sent", {"occurred_on": date(2026, 8, 2), "invoice_numbers": ["INV-000003"],
-                              "stage": "letter_before_action", "channel": "certified_mail",
-                              "tracking_reference": "RM-LBA-55501234GB"}),
+# The commands after signing, in the order they happened.
+STEPS: list[ContractCommand] = [
+    IssueInvoice(occurred_on=date(2026, 3, 2), milestone_keys=["advance"]),
+    RecordPayment(occurred_on=date(2026, 3, 10), payment_id="bank-7731", amount=money(THIRD), method="transfer",
+                  reference="NORTHWIND ADV"),
+    DeliverMilestone(occurred_on=date(2026, 4, 15), key="prototype",
+                     description="Clickable prototype at https://proto.adabyte.example/northwind",
+                     proof_links=["https://proto.adabyte.example/northwind"]),
+    AcceptMilestone(occurred_on=date(2026, 4, 20), key="prototype", note="Approved by J. Patel by email"),
+    IssueInvoice(occurred_on=date(2026, 4, 20), milestone_keys=["prototype"]),
+    RecordPayment(occurred_on=date(2026, 5, 1), payment_id="bank-8120", amount=money(THIRD), method="transfer",
+                  reference="NORTHWIND PROTO"),
+    DeliverMilestone(occurred_on=date(2026, 6, 15), key="delivery",
+                     description="Portal live at https://portal.northwind.example; source handed over",
+                     proof_links=["https://portal.northwind.example"]),
+    GrantLicence(occurred_on=date(2026, 6, 15), scope="Use of the portal software, 12 months"),
+    AcceptMilestone(occurred_on=date(2026, 6, 19), key="delivery", note="Sign-off meeting"),
+    IssueInvoice(occurred_on=date(2026, 6, 19), milestone_keys=["delivery"]),
+    RecordReminderSent(occurred_on=date(2026, 7, 3), invoice_numbers=OVERDUE_INVOICE, stage="friendly",
+                       channel="email"),
+    RecordReminderSent(occurred_on=date(2026, 7, 13), invoice_numbers=OVERDUE_INVOICE, stage="firm", channel="email"),
+    RecordReminderSent(occurred_on=date(2026, 7, 23), invoice_numbers=OVERDUE_INVOICE, stage="final_notice",
+                       channel="email"),
+    RecordReminderSent(occurred_on=date(2026, 8, 2), invoice_numbers=OVERDUE_INVOICE, stage="letter_before_action",
+                       channel="certified_mail", tracking_reference="RM-LBA-55501234GB"),
 ]
 
 
@@ -87,15 +102,15 @@ def run_story(
     app: LedgerApplication,
     account_id: str,
     contract_id: UUID = DEMO_CONTRACT_ID,
-    on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    on_step: Callable[[Command], None] | None = None,
 ) -> UUID:
-    with clock.fixed_clock(partial(recorded_at, CONTRACT_TERMS["occurred_on"])):
-        app.sign_contract(account_id, f"story-{contract_id}-sign", contract_id=contract_id, **CONTRACT_TERMS)
+    with clock.fixed_clock(partial(recorded_at, SIGNING.occurred_on)):
+        app.sign_contract(account_id, SIGNING, idempotency_key=f"story-{contract_id}-sign", contract_id=contract_id)
     if on_step:
-        on_step("sign_contract", CONTRACT_TERMS)
-    for index, (command, args) in enumerate(STEPS):
-        with clock.fixed_clock(partial(recorded_at, args["occurred_on"])):
-            app.execute(account_id, contract_id, command, args, idempotency_key=f"story-{contract_id}-{index}")
+        on_step(SIGNING)
+    for index, command in enumerate(STEPS):
+        with clock.fixed_clock(partial(recorded_at, command.occurred_on)):
+            app.execute(account_id, contract_id, command, idempotency_key=f"story-{contract_id}-{index}")
         if on_step:
-            on_step(command, args)
+            on_step(command)
     return contract_id

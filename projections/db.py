@@ -1,8 +1,9 @@
 """One small adapter over the read-model database: the event store's SQLite file or PostgreSQL schema.
 
-The projections write plain SQL with ``?`` placeholders; this module turns them
-into ``%s`` for psycopg and sets the PostgreSQL ``search_path`` to the store's
-schema, so the same statements run on both. A transaction is a ``with``
+The projections write plain SQL with ``?`` placeholders; ``for_psycopg`` turns
+them into psycopg's ``%s`` once per statement (a ``?`` inside a quoted literal
+stays, a literal ``%`` is escaped), and the PostgreSQL ``search_path`` is set to
+the store's schema, so the same statements run on both. A transaction is a ``with``
 block; everything a batch writes (rows and tracking) is inside one.
 
 psycopg never reconnects by itself: a connection the server dropped (restart,
@@ -15,6 +16,8 @@ whole batch; the next transaction starts on a new connection).
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -25,6 +28,8 @@ from infrastructure.store import StoreConfig
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_STATEMENT_TIMEOUT_MS = 60_000
 T = TypeVar("T")
+# A quoted literal (kept whole), a placeholder, or a percent sign.
+SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
 class Database:
@@ -72,7 +77,7 @@ class Database:
         return call()
 
     def sql(self, statement: str) -> str:
-        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+        return statement if self.kind == "sqlite" else for_psycopg(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -121,6 +126,12 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def for_psycopg(statement: str) -> str:
+    """``?`` placeholders as ``%s``; every ``%`` (in a literal or an operator) doubled, as psycopg requires."""
+    return SQL_TOKEN.sub(lambda m: {"?": "%s", "%": "%%"}.get(m.group(), m.group().replace("%", "%%")), statement)
 
 
 def quote_ident(name: str) -> str:

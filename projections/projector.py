@@ -14,11 +14,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from application.service import LedgerApplication
+from ledger import clock
 from ledger.contract import Contract
 from ledger.errors import LedgerError
 from projections.db import Database
@@ -184,7 +184,7 @@ def read_position(db: Database, name: str, source: str = LOG_SOURCE, *, lock: bo
 
 
 def move_position(db: Database, name: str, source: str, start: int, end: int, applied: int) -> None:
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     if start == 0 and read_row_missing(db, name, source):
         db.execute("INSERT INTO rm_tracking VALUES (?, ?, ?, ?, ?)", (name, source, end, applied, now))
         return

@@ -16,21 +16,31 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from ledger.money import AMOUNT_MAX, CURRENCIES
 from ledger.terms import (
+    ADDRESS_MAX,
     CLIENT_KINDS,
+    COMPANY_NUMBER_MAX,
     DATE_MAX,
     DATE_MIN,
     DUE_RULES,
+    EMAIL_MAX,
+    HASHES_MAX,
+    IDENTIFIER_MAX,
+    IDENTIFIER_PATTERN,
+    KEY_PATTERN,
     LATE_PAYMENT_KINDS,
     LICENCE_KINDS,
+    LICENCE_MONTHS_MAX,
+    LINE_DESCRIPTION_MAX,
     MILESTONES_MAX,
+    NAME_MAX,
+    REMINDER_OFFSET_DAYS_MAX,
+    REMINDER_OFFSETS_MAX,
+    SHA256_PATTERN,
     TEXT_MAX,
+    TITLE_MAX,
 )
 
-HASHES_MAX = 50
-LINKS_MAX = 50
-INVOICE_NUMBERS_MAX = 100
-KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
+IDENTIFIER_ERROR = f"1 to {IDENTIFIER_MAX} letters, digits or . _ : / -, starting with a letter or digit"
 
 
 class StrictSchema(Schema):
@@ -40,8 +50,12 @@ class StrictSchema(Schema):
         unknown = RAISE
 
     @post_load
-    def drop_nulls(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {key: value for key, value in data.items() if value is not None}
+    def drop_nulls(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.build({key: value for key, value in data.items() if value is not None})
+
+    def build(self, data: dict[str, Any]) -> Any:
+        """What ``load`` returns: the fields given (a command schema builds its command from them)."""
+        return data
 
 
 def text(limit: int = TEXT_MAX, *, required: bool = True, **kwargs: Any) -> fields.String:
@@ -121,16 +135,34 @@ def money(*, required: bool = True, positive: bool = True) -> fields.Nested:
 
 
 class PartySchema(StrictSchema):
-    name = text(200)
-    email = fields.Email(required=True, validate=validate.Length(3, 320))
-    address = text(500, required=False)
+    name = text(NAME_MAX)
+    email = fields.Email(required=True, validate=validate.Length(3, EMAIL_MAX))
+    address = text(ADDRESS_MAX, required=False)
     kind = choice(CLIENT_KINDS, required=False)
-    company_number = text(40, required=False)
+    company_number = text(COMPANY_NUMBER_MAX, required=False)
+
+
+def milestone_key(*, required: bool = True) -> fields.String:
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"),
+    )
+
+
+def identifier(*, required: bool = True, **kwargs: Any) -> fields.String:
+    """An id the caller chooses (invoice number, payment id, ...): the domain's identifier rule."""
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=validate.Regexp(IDENTIFIER_PATTERN, error=IDENTIFIER_ERROR),
+        **kwargs,
+    )
 
 
 class MilestoneSchema(StrictSchema):
-    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error="a short lowercase key"))
-    title = text(200)
+    key = milestone_key()
+    title = text(TITLE_MAX)
     amount = money()
     due = choice(DUE_RULES, required=False)
     due_date = day(required=False)
@@ -151,16 +183,18 @@ class LatePaymentSchema(StrictSchema):
 
 class ReminderPolicySchema(StrictSchema):
     offsets_days = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(0, 365)), required=True, validate=validate.Length(1, 10)
+        fields.Integer(strict=True, validate=validate.Range(0, REMINDER_OFFSET_DAYS_MAX)),
+        required=True,
+        validate=validate.Length(1, REMINDER_OFFSETS_MAX),
     )
 
 
 class LicenceTermsSchema(StrictSchema):
     kind = choice(LICENCE_KINDS)
-    months = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 120))
+    months = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, LICENCE_MONTHS_MAX))
     perpetual_on_final_payment = fields.Boolean(allow_none=True, truthy={True}, falsy={False})
 
 
 class InvoiceLineSchema(StrictSchema):
-    description = text(500)
+    description = text(LINE_DESCRIPTION_MAX)
     amount = money()

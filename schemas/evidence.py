@@ -18,6 +18,9 @@ class InterestPeriodOut(Schema):
     rate_percent = fields.String(required=True, metadata={"description": "annual rate, e.g. \"11.75\""})
     interest = fields.String(required=True, metadata={"description": "unrounded, in minor units (decimal string)"})
     source = fields.String(required=True, metadata={"description": "the rate-table row behind the rate"})
+    provisional = fields.String(required=True, allow_none=True, metadata={
+        "description": "\"provisional: rate verified through YYYY-MM-DD\" when the rate was carried forward past its "
+                       "table's verified-through date; null when exact"})
 
 
 class InvoiceInterestOut(Schema):
@@ -44,3 +47,10 @@ class ClaimOut(Schema):
     regime = fields.String(required=True)
     basis = fields.String(required=True)
     invoices = fields.List(fields.Nested(InvoiceInterestOut), required=True)
+    provisional = fields.Boolean(required=True, metadata={
+        "description": "true when some rate was carried forward past its verified-through date (LEDGER_RATES_STRICT "
+                       "refuses instead)"})
+    provisional_notes = fields.List(fields.String(), required=True)
+    compensation_label = fields.String(required=True, metadata={
+        "description": "what the compensation is: \"Fixed compensation\" (UK/EU statute) or \"Double damages\" "
+                       "(a freelance-payment statute)"})

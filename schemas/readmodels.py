@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ledger.terms import EMAIL_MAX
 from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, day
 from schemas.queries import today
 from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money, string
@@ -25,7 +26,7 @@ class ReadModelQuery(StrictSchema):
 
 class ContractListQuery(ReadModelQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    client_email = fields.String(validate=validate.Length(3, 320))
+    client_email = fields.String(validate=validate.Length(3, EMAIL_MAX))
     overdue = fields.Boolean(metadata={"description": "true: only contracts with money overdue on as_of"})
     cursor = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,100}$", error="a cursor returned as next_cursor"))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
@@ -134,6 +135,10 @@ class ClientOut(Out):
     average_days_late = string(nullable=True, description="decimal days, early payment counted as 0")
     worst_days_late = integer(nullable=True)
     share_paid_on_time = string(nullable=True, description="decimal fraction 0.000 to 1.000")
+    average_days_to_pay = string(nullable=True, description="decimal days from issue to the day the balance reached "
+                                                            "zero, over the invoices paid")
+    invoices_unpaid = integer()
+    unpaid = many(MoneySchema)
     arrears = many(MoneySchema)
     promises_kept = integer()
     promises_broken = integer()

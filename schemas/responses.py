@@ -219,3 +219,8 @@ class ProblemOut(Out):
 
 class HealthOut(Out):
     status = string()
+
+
+class ReadyOut(Out):
+    status = string()
+    warnings = many(fields.String(metadata={"description": "e.g. a rate table near or past its verified-through date"}))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from ledger.commands import Command, ContractCommand, SignContract, contract_command
 from ledger.contract import Contract
 
 
@@ -32,6 +34,21 @@ def terms(currency: str = "EUR", thirds: int = 100_000, **overrides: Any) -> dic
     }
     base.update(overrides)
     return base
+
+
+def as_command(name: str, args: dict[str, Any]) -> ContractCommand:
+    """The typed command called ``name`` (money as plain dicts is fine: it becomes Money)."""
+    return contract_command(name, args)
+
+
+def body_of(command: Command) -> dict[str, Any]:
+    """The command as a client writes it in JSON: dates as ISO strings, money as {"amount", "currency"}."""
+    return json.loads(json.dumps(command.args(), default=lambda value: value.isoformat() if isinstance(value, date)
+                                 else {"amount": value.amount, "currency": value.currency}))
+
+
+def signing(terms: dict[str, Any]) -> SignContract:
+    return SignContract.from_args(terms)
 
 
 def signed(contract_id: UUID | None = None, account_id: str = "acct", **overrides: Any) -> Contract:

@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any
 
-from ledger_cli.story import CONTRACT_TERMS, STEPS
+from ledger_cli.story import SIGNING, STEPS
+from tests.factories import body_of
 
 
 def as_json(value: Any) -> Any:
@@ -17,8 +18,8 @@ def gbp(amount: int) -> dict[str, Any]:
     return {"amount": amount, "currency": "GBP"}
 
 
-STORY_TERMS: dict[str, Any] = as_json(CONTRACT_TERMS)
-STORY_STEPS: list[tuple[str, dict[str, Any]]] = [(command, as_json(args)) for command, args in STEPS]
+STORY_TERMS: dict[str, Any] = body_of(SIGNING)
+STORY_STEPS: list[tuple[str, dict[str, Any]]] = [(command.name, body_of(command)) for command in STEPS]
 
 # A small contract for the command tests: three thirds of GBP 1,000.00, a 12-month licence.
 TERMS: dict[str, Any] = {

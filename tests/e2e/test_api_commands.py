@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api.commands import ROUTES
-from application.service import COMMANDS
+from ledger.commands import CONTRACT_COMMANDS as COMMANDS
 from tests.e2e.bodies import TERMS, route
 from tests.e2e.cases import CASES
 from tests.e2e.server import Server, is_problem

@@ -14,7 +14,8 @@ from tests.e2e.server import LEDGER_BIN, Server, free_port, stop, wait_until_hea
 
 def test_health_and_readiness_answer_when_the_store_is_there(server: Server) -> None:
     assert requests.get(f"{server.url}/healthz", timeout=10).json() == {"status": "ok"}
-    assert requests.get(f"{server.url}/readyz", timeout=10).json() == {"status": "ready"}
+    ready = requests.get(f"{server.url}/readyz", timeout=10).json()
+    assert set(ready) == {"status", "warnings"} and ready["status"] == "ready"  # warnings: rate tables near their end
 
 
 def test_metrics_count_requests_by_route_and_status_with_latencies_and_events_appended(server: Server) -> None:
@@ -28,6 +29,8 @@ def test_metrics_count_requests_by_route_and_status_with_latencies_and_events_ap
     assert re.search(rf'ledger_http_requests_total{{method="GET",route="{route}",status="404"}} [1-9]', text)
     assert re.search(rf'ledger_http_request_duration_seconds_count{{method="GET",route="{route}",status="200"}} [1-9]', text)
     assert re.search(r'ledger_events_appended_total{type="ContractSigned"} [1-9]', text)
+    for table in ("uk_late_payment_reference.csv", "eu_late_payment_reference.csv"):  # days left, from today's date
+        assert re.search(rf'ledger_rates_verified_days_remaining{{table="{table}"}} -?[0-9]+\.0\n', text)
 
 
 def test_the_document_and_the_docs_page_are_served(server: Server) -> None:

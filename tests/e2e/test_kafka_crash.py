@@ -33,7 +33,7 @@ from consumers.settings import KafkaSettings
 from infrastructure.store import StoreConfig
 from projections.db import Database
 from tests import pg
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 from tests.kafka import command, fresh_settings, in_thread, produce, read_topic, read_until, running_broker, wait_until
 
 ACCOUNT = "acct-crash"
@@ -41,7 +41,7 @@ LEDGER = str(Path(sys.executable).with_name("ledger"))
 
 
 def sign_contracts(app: LedgerApplication, count: int) -> list[UUID]:
-    return [UUID(app.sign_contract(ACCOUNT, f"sign-{i}", **terms()).contract_id) for i in range(count)]
+    return [UUID(app.sign_contract(ACCOUNT, signing(terms()), idempotency_key=f"sign-{i}").contract_id) for i in range(count)]
 
 
 def communications(contracts: list[UUID], start: int, count: int) -> list[tuple[bytes | None, bytes]]:
@@ -144,9 +144,8 @@ def test_after_a_broker_outage_the_consumer_and_relay_reconnect_and_continue(
             broker.send_signal(signal.SIGSTOP)
             try:
                 for n in range(50, 70):  # recorded while the broker is away: the relay must publish them later
-                    app.execute(ACCOUNT, contracts[n % 5], "log_communication",
-                                {"occurred_on": date(2026, 2, 2), "direction": "outbound",
-                                 "channel": "phone", "summary": f"m-{n}"}, idempotency_key=f"direct-{n}")
+                    app.execute(ACCOUNT, contracts[n % 5], as_command("log_communication", {"occurred_on": date(2026, 2, 2), "direction": "outbound",
+                                 "channel": "phone", "summary": f"m-{n}"}), idempotency_key=f"direct-{n}")
                 time.sleep(4)
             finally:
                 broker.send_signal(signal.SIGCONT)

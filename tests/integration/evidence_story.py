@@ -10,6 +10,7 @@ from application.service import LedgerApplication
 from evidence.attachments import AttachmentStore
 from ledger import clock
 from ledger_cli.story import run_story
+from tests.factories import as_command
 
 AS_OF = date(2026, 8, 20)
 EMAIL = b"From: finance@northwind.example\nSubject: Re: INV-000003\n\nWe will pay next week.\n"
@@ -43,5 +44,5 @@ def run_dispute_story(app: LedgerApplication, account_id: str) -> tuple[UUID, st
     for index, (command, args) in enumerate(extra_steps(email_hash)):
         moment = datetime.combine(args["occurred_on"], datetime.min.time(), tzinfo=UTC)
         with clock.fixed_clock(lambda moment=moment: moment):
-            app.execute(account_id, contract_id, command, args, idempotency_key=f"dispute-{index}")
+            app.execute(account_id, contract_id, as_command(command, args), idempotency_key=f"dispute-{index}")
     return contract_id, email_hash

@@ -8,6 +8,7 @@ from datetime import date
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger.errors import VersionConflict
+from tests.factories import as_command
 
 
 def main(url: str, contract_id: str, worker: str, count: int) -> None:
@@ -17,7 +18,7 @@ def main(url: str, contract_id: str, worker: str, count: int) -> None:
         args = {"occurred_on": date(2026, 2, 1), "payment_id": key, "amount": {"amount": 1, "currency": "EUR"}}
         while True:  # the service retries conflicts itself; a run of bad luck is retried here, safely (same key)
             try:
-                app.execute("acct", contract_id, "record_payment", args, idempotency_key=key)
+                app.execute("acct", contract_id, as_command("record_payment", args), idempotency_key=key)
                 break
             except VersionConflict:
                 continue

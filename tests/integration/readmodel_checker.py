@@ -154,16 +154,17 @@ def day_before(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
-def days_late_if_paid(i: Invoice, as_of: str) -> int | None:
+def cleared_on_if_paid(i: Invoice, as_of: str) -> str | None:
     """What the client's record showed on ``as_of``: None unless the invoice was live, cleared and a payment in force
-    that day; else how late it was cleared (walking back day by day to when its balance last reached zero)."""
+    that day; else the day it was cleared (walking back day by day to when its balance last reached zero)."""
     live = i.issued_on <= as_of and not (i.voided_on and i.voided_on <= as_of)
     if not live or i.left(as_of) != 0 or not any(r[0] == "payment" and active(r, as_of) for r in i.reductions):
         return None
     cleared = as_of
     while cleared > i.issued_on and i.left(day_before(cleared)) == 0:
         cleared = day_before(cleared)
-    return days(i.due_on, cleared)
+    return cleared
+
 
 
 def promise_outcome(c: Folded, promise: dict[str, Any], as_of: str) -> str:
@@ -178,11 +179,16 @@ def promise_outcome(c: Folded, promise: dict[str, Any], as_of: str) -> str:
 def expected_clients(contracts: list[Folded], as_of: str) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for c in contracts:
-        entry = result.setdefault(key_of(c.client), {"late": [], "arrears": {}, "kept": 0, "broken": 0, "pending": 0})
+        entry = result.setdefault(key_of(c.client), {"late": [], "to_pay": [], "arrears": {}, "unpaid": {},
+                                                     "unpaid_count": 0, "kept": 0, "broken": 0, "pending": 0})
         for i in c.invoices.values():
-            late = days_late_if_paid(i, as_of)
-            if late is not None:
-                entry["late"].append(late)
+            cleared = cleared_on_if_paid(i, as_of)
+            if cleared is not None:
+                entry["late"].append(days(i.due_on, cleared))
+                entry["to_pay"].append(days(i.issued_on, cleared))
+            if i.left(as_of) > 0:  # issued by then, not voided, something outstanding: due or not
+                entry["unpaid_count"] += 1
+                entry["unpaid"][c.currency] = entry["unpaid"].get(c.currency, 0) + i.left(as_of)
             if i.due_on < as_of and i.left(as_of) > 0:
                 entry["arrears"][c.currency] = entry["arrears"].get(c.currency, 0) + i.left(as_of)
         for promise in c.promises:

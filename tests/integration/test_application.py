@@ -11,12 +11,12 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger import errors
 from ledger_cli.story import AS_OF, DEMO_CONTRACT_ID, THIRD, run_story
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 from tests.integration.store_sql import update_snapshot, update_state
 
 
 def sign(app: LedgerApplication, account: str = "acct", key: str | None = None, **overrides: object):
-    return app.sign_contract(account, key or str(uuid4()), **terms(**overrides))
+    return app.sign_contract(account, signing(terms(**overrides)), idempotency_key=key or str(uuid4()))
 
 
 def snapshot(app: LedgerApplication, account: str, contract_id) -> tuple:
@@ -50,21 +50,20 @@ def test_the_story_records_the_same_fingerprint_on_sqlite_and_postgresql(
 def test_a_repeated_command_with_the_same_key_returns_the_first_result_and_records_nothing(app: LedgerApplication) -> None:
     contract_id = sign(app).contract_id
     args = {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}
-    first = app.execute("acct", contract_id, "issue_invoice", args, idempotency_key="k1")
+    first = app.execute("acct", contract_id, as_command("issue_invoice", args), idempotency_key="k1")
     before = snapshot(app, "acct", contract_id)
-    again = app.execute("acct", contract_id, "issue_invoice", args, idempotency_key="k1")
+    again = app.execute("acct", contract_id, as_command("issue_invoice", args), idempotency_key="k1")
     assert again.replayed and (again.version, again.fingerprint, again.events) == (first.version, first.fingerprint, first.events)
     assert snapshot(app, "acct", contract_id) == before
 
 
 def test_the_same_key_with_a_different_command_is_a_conflict_and_changes_nothing(app: LedgerApplication) -> None:
     contract_id = sign(app).contract_id
-    app.execute("acct", contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    app.execute("acct", contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key="k1")
     before = snapshot(app, "acct", contract_id)
     with pytest.raises(errors.IdempotencyConflict):
-        app.execute("acct", contract_id, "record_payment",
-                    {"occurred_on": date(2026, 1, 6), "payment_id": "p", "amount": money(10)}, idempotency_key="k1")
+        app.execute("acct", contract_id, as_command("record_payment", {"occurred_on": date(2026, 1, 6), "payment_id": "p", "amount": money(10)}), idempotency_key="k1")
     assert snapshot(app, "acct", contract_id) == before
 
 
@@ -78,10 +77,10 @@ def test_a_stale_expected_version_is_refused_and_changes_nothing(app: LedgerAppl
     contract_id = sign(app).contract_id
     before = snapshot(app, "acct", contract_id)
     with pytest.raises(errors.VersionConflict):
-        app.execute("acct", contract_id, "pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"},
+        app.execute("acct", contract_id, as_command("pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}),
                     idempotency_key="k", expected_version=7)
     assert snapshot(app, "acct", contract_id) == before
-    app.execute("acct", contract_id, "pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"},
+    app.execute("acct", contract_id, as_command("pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}),
                 idempotency_key="k2", expected_version=1)
 
 
@@ -90,7 +89,7 @@ def test_another_accounts_contract_is_not_found(app: LedgerApplication) -> None:
     with pytest.raises(errors.ContractNotFound):
         app.summary("bob", contract_id, date(2026, 2, 1))
     with pytest.raises(errors.ContractNotFound):
-        app.execute("bob", contract_id, "pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}, idempotency_key="k")
+        app.execute("bob", contract_id, as_command("pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}), idempotency_key="k")
     assert app.get_contract("alice", contract_id).version == 1
 
 
@@ -98,7 +97,7 @@ def test_invoice_numbers_are_allocated_gapless_across_the_accounts_contracts(app
     numbers = []
     for _ in range(3):
         contract_id = sign(app).contract_id
-        app.execute("acct", contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+        app.execute("acct", contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                     idempotency_key=str(uuid4()))
         numbers.extend(app.get_contract("acct", contract_id).invoices)
     assert numbers == ["INV-000001", "INV-000002", "INV-000003"]
@@ -107,20 +106,19 @@ def test_invoice_numbers_are_allocated_gapless_across_the_accounts_contracts(app
 def test_an_invoice_number_used_elsewhere_in_the_account_is_refused_and_changes_nothing(app: LedgerApplication) -> None:
     first, second = sign(app).contract_id, sign(app).contract_id
     args = {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"], "number": "2026-001"}
-    app.execute("acct", first, "issue_invoice", args, idempotency_key="a")
+    app.execute("acct", first, as_command("issue_invoice", args), idempotency_key="a")
     before = snapshot(app, "acct", second)
     with pytest.raises(errors.DuplicateInvoiceNumber):
-        app.execute("acct", second, "issue_invoice", args, idempotency_key="b")
+        app.execute("acct", second, as_command("issue_invoice", args), idempotency_key="b")
     assert snapshot(app, "acct", second) == before
     other = sign(app, "other").contract_id  # another account may use the same number
-    app.execute("other", other, "issue_invoice", args, idempotency_key="c")
+    app.execute("other", other, as_command("issue_invoice", args), idempotency_key="c")
 
 
 def test_an_allocated_number_skips_one_the_caller_already_took(app: LedgerApplication) -> None:
     first, second = sign(app).contract_id, sign(app).contract_id
-    app.execute("acct", first, "issue_invoice",
-                {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"], "number": "INV-000001"}, idempotency_key="a")
-    app.execute("acct", second, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    app.execute("acct", first, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"], "number": "INV-000001"}), idempotency_key="a")
+    app.execute("acct", second, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key="b")
     assert list(app.get_contract("acct", second).invoices) == ["INV-000002"]
 
@@ -129,18 +127,16 @@ def test_a_business_rule_refusal_through_the_service_changes_nothing(app: Ledger
     contract_id = sign(app).contract_id
     before = snapshot(app, "acct", contract_id)
     with pytest.raises(errors.MilestoneNotFound):
-        app.execute("acct", contract_id, "deliver_milestone",
-                    {"occurred_on": date(2026, 2, 1), "key": "nope", "description": "x"}, idempotency_key="k")
+        app.execute("acct", contract_id, as_command("deliver_milestone", {"occurred_on": date(2026, 2, 1), "key": "nope", "description": "x"}), idempotency_key="k")
     assert snapshot(app, "acct", contract_id) == before
     # The refused key was not consumed: it can carry a valid command afterwards.
-    app.execute("acct", contract_id, "deliver_milestone",
-                {"occurred_on": date(2026, 2, 1), "key": "prototype", "description": "x"}, idempotency_key="k")
+    app.execute("acct", contract_id, as_command("deliver_milestone", {"occurred_on": date(2026, 2, 1), "key": "prototype", "description": "x"}), idempotency_key="k")
 
 
 def test_an_unknown_command_is_refused(app: LedgerApplication) -> None:
     contract_id = sign(app).contract_id
     with pytest.raises(errors.ValidationError):
-        app.execute("acct", contract_id, "delete_everything", {}, idempotency_key="k")
+        app.execute("acct", contract_id, as_command("delete_everything", {}), idempotency_key="k")
 
 
 def test_editing_a_stored_events_payload_in_the_database_is_named_by_verify(app: LedgerApplication, store: StoreConfig) -> None:
@@ -158,8 +154,7 @@ def test_a_long_contract_loads_from_a_snapshot_exactly_as_from_its_events(store:
     app = LedgerApplication(store, create_tables=True)
     contract_id = UUID(sign(app).contract_id)
     for index in range(230):
-        app.execute("acct", contract_id, "log_communication",
-                    {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": f"note {index}"},
+        app.execute("acct", contract_id, as_command("log_communication", {"occurred_on": date(2026, 2, 1), "direction": "outbound", "channel": "email", "summary": f"note {index}"}),
                     idempotency_key=f"k{index}")
     with_snapshots = app.get_contract("acct", contract_id)
     assert app.snapshots is not None and len(list(app.snapshots.get(contract_id))) >= 2
@@ -196,11 +191,11 @@ def test_a_repeated_payment_returns_its_first_result_although_the_repeat_itself_
     app: LedgerApplication,
 ) -> None:
     contract_id = sign(app).contract_id
-    app.execute("acct", contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    app.execute("acct", contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key="inv")
     args = {"occurred_on": date(2026, 1, 6), "payment_id": "bank-1", "amount": money(100_000)}
-    first = app.execute("acct", contract_id, "record_payment", args, idempotency_key="pay")
-    again = app.execute("acct", contract_id, "record_payment", args, idempotency_key="pay", expected_version=1)
+    first = app.execute("acct", contract_id, as_command("record_payment", args), idempotency_key="pay")
+    again = app.execute("acct", contract_id, as_command("record_payment", args), idempotency_key="pay", expected_version=1)
     assert again.replayed and again.version == first.version
     assert app.get_contract("acct", contract_id).paid_total() == 100_000
 
@@ -208,7 +203,7 @@ def test_a_repeated_payment_returns_its_first_result_although_the_repeat_itself_
 def test_signing_with_an_id_already_taken_is_refused(app: LedgerApplication) -> None:
     contract_id = UUID(sign(app).contract_id)
     with pytest.raises(errors.AlreadyExists):
-        app.sign_contract("acct", "another-key", contract_id=contract_id, **terms())
+        app.sign_contract("acct", signing(terms()), idempotency_key="another-key", contract_id=contract_id)
     assert app.get_contract("acct", contract_id).version == 1
 
 
@@ -224,8 +219,8 @@ def test_a_statement_can_be_reproduced_as_the_ledger_knew_it_at_an_earlier_versi
 def test_the_same_command_with_the_contract_id_spelt_in_capitals_is_a_replay(app: LedgerApplication) -> None:
     contract_id = sign(app).contract_id
     args = {"occurred_on": date(2026, 2, 1), "direction": "inbound", "channel": "email", "summary": "hello"}
-    first = app.execute("acct", contract_id, "log_communication", args, idempotency_key="u")
-    again = app.execute("acct", contract_id.upper(), "log_communication", args, idempotency_key="u")
+    first = app.execute("acct", contract_id, as_command("log_communication", args), idempotency_key="u")
+    again = app.execute("acct", contract_id.upper(), as_command("log_communication", args), idempotency_key="u")
     assert again.replayed and again.version == first.version
 
 
@@ -233,20 +228,18 @@ def test_a_float_amount_through_the_service_is_a_validation_error_and_changes_no
     contract_id = sign(app).contract_id
     before = snapshot(app, "acct", contract_id)
     with pytest.raises(errors.ValidationError):
-        app.execute("acct", contract_id, "record_payment",
-                    {"occurred_on": date(2026, 2, 1), "payment_id": "p", "amount": {"amount": 1.5, "currency": "EUR"}},
+        app.execute("acct", contract_id, as_command("record_payment", {"occurred_on": date(2026, 2, 1), "payment_id": "p", "amount": {"amount": 1.5, "currency": "EUR"}}),
                     idempotency_key="f")
     with pytest.raises(errors.ValidationError):
-        app.execute("acct", contract_id, "pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"},
+        app.execute("acct", contract_id, as_command("pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}),
                     idempotency_key="key-\udc80")
     assert snapshot(app, "acct", contract_id) == before
 
 
 def test_an_edited_schema_version_breaks_the_chain(app: LedgerApplication, store: StoreConfig) -> None:
     contract_id = UUID(sign(app).contract_id)
-    app.execute("acct", contract_id, "log_communication",
-                {"occurred_on": date(2026, 2, 1), "direction": "inbound", "channel": "phone",
-                 "summary": "client admits receiving the delivery", "counterpart": "CFO"}, idempotency_key="c")
+    app.execute("acct", contract_id, as_command("log_communication", {"occurred_on": date(2026, 2, 1), "direction": "inbound", "channel": "phone",
+                 "summary": "client admits receiving the delivery", "counterpart": "CFO"}), idempotency_key="c")
     update_state(store, contract_id, 2, lambda state: state.__setitem__("class_version", 1))
     result = app.verify("acct", contract_id)
     assert not result.ok and result.broken_version == 2
@@ -254,11 +247,9 @@ def test_an_edited_schema_version_breaks_the_chain(app: LedgerApplication, store
 
 def test_an_altered_snapshot_is_caught_by_verify(app: LedgerApplication, store: StoreConfig) -> None:
     contract_id = UUID(sign(app).contract_id)
-    app.execute("acct", contract_id, "issue_invoice",
-                {"number": "I1", "occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}, idempotency_key="i")
+    app.execute("acct", contract_id, as_command("issue_invoice", {"number": "I1", "occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}), idempotency_key="i")
     for index in range(100):
-        app.execute("acct", contract_id, "log_communication",
-                    {"occurred_on": date(2026, 1, 6), "direction": "inbound", "channel": "email", "summary": f"m{index}"},
+        app.execute("acct", contract_id, as_command("log_communication", {"occurred_on": date(2026, 1, 6), "direction": "inbound", "channel": "email", "summary": f"m{index}"}),
                     idempotency_key=f"l{index}")
     assert app.verify("acct", contract_id).ok
     update_snapshot(store, contract_id, lambda doc: doc["state"]["invoices"]["I1"]["_data_"].__setitem__("amount", 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_PROCESS = 500
@@ -17,9 +17,8 @@ PER_PROCESS = 500
 
 def test_two_processes_appending_to_one_contract_leave_a_gapless_intact_chain(pg_store: StoreConfig) -> None:
     app = LedgerApplication(pg_store, create_tables=True)
-    contract_id = app.sign_contract("acct", "sign", **terms()).contract_id
-    app.execute("acct", contract_id, "issue_invoice",
-                {"occurred_on": date(2026, 1, 5), "lines": [{"description": "Retainer", "amount": money(5_000)}]},
+    contract_id = app.sign_contract("acct", signing(terms()), idempotency_key="sign").contract_id
+    app.execute("acct", contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "lines": [{"description": "Retainer", "amount": money(5_000)}]}),
                 idempotency_key="invoice")
     start_version = app.get_contract("acct", contract_id).version
     workers = [

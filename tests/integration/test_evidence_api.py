@@ -13,12 +13,13 @@ from application.service import LedgerApplication
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
 from evidence.verify import verify_bundle
 from ledger_cli.story import run_story
+from tests.factories import as_command, signing
 
 ACCOUNT = "acct-api-evidence"
 
 
-def client_for(app: LedgerApplication) -> tuple[FlaskClient, dict[str, str]]:
-    flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app)
+def client_for(app: LedgerApplication, **settings: Any) -> tuple[FlaskClient, dict[str, str]]:
+    flask_app = create_app(DATABASE_URL=app.store.url, LEDGER_APPLICATION=app, **settings)
     app.create_account("Ada Byte Studio Ltd", ACCOUNT)
     return flask_app.test_client(), {"Authorization": f"Bearer {app.create_api_key(ACCOUNT)}"}
 
@@ -111,25 +112,22 @@ def test_the_claim_route_answers_the_statement_of_claim_with_its_working(app: Le
     (invoice,) = body["invoices"]
     assert invoice["periods"] == [{"start": "2026-07-04", "end": "2026-08-10", "days": 38, "principal": 400_000,
                                    "rate_percent": "11.75", "interest": invoice["periods"][0]["interest"],
-                                   "source": invoice["periods"][0]["source"]}]
+                                   "source": invoice["periods"][0]["source"], "provisional": None}]
+    assert body["provisional"] is False and body["provisional_notes"] == []
     assert invoice["periods"][0]["interest"].startswith("4893.150684")
     assert body["regime"] == "uk_statutory" and "s.4(2)" in body["basis"]
 
 
-def test_a_date_past_the_rate_tables_is_a_422_naming_the_table_not_a_guess(app: LedgerApplication) -> None:
-    client, auth = client_for(app)
-    contract_id = app.sign_contract(
-        ACCOUNT, "eu-sign", occurred_on=date(2026, 1, 5), title="EU work",
-        supplier={"name": "S", "email": "s@example.com"}, client={"name": "C", "email": "c@example.com"},
-        currency="EUR", total={"amount": 1000, "currency": "EUR"}, jurisdiction="EU-DE",
-        milestones=[{"key": "m", "title": "M", "amount": {"amount": 1000, "currency": "EUR"}, "due": "on_signing"}],
-    ).contract_id
-    app.execute(ACCOUNT, contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["m"]},
+def test_a_date_past_the_verified_rates_is_a_422_under_strict_rates_not_a_guess(app: LedgerApplication) -> None:
+    client, auth = client_for(app, RATES_STRICT=True)
+    contract_id = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2026, 1, 5), "title": "EU work", "supplier": {"name": "S", "email": "s@example.com"}, "client": {"name": "C", "email": "c@example.com"}, "currency": "EUR", "total": {"amount": 1000, "currency": "EUR"}, "jurisdiction": "EU-DE", "milestones": [{"key": "m", "title": "M", "amount": {"amount": 1000, "currency": "EUR"}, "due": "on_signing"}]}), idempotency_key="eu-sign").contract_id
+    app.execute(ACCOUNT, contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["m"]}),
                 idempotency_key="eu-inv")
     version = app.get_contract(ACCOUNT, contract_id).version
     for route in ("claim", "evidence"):
         answer = client.get(f"/v1/contracts/{contract_id}/{route}?as_of=2027-02-01", headers=auth)
         assert answer.status_code == 422 and answer.get_json()["code"] == "rates_unavailable", route
+        assert "eu_late_payment_reference.csv" in answer.get_json()["detail"], route
     assert app.get_contract(ACCOUNT, contract_id).version == version
 
 
@@ -142,9 +140,8 @@ def test_a_document_uploaded_by_another_account_never_reaches_this_accounts_bund
     digest = upload.get_json()["sha256"]
     assert upload.status_code == 201 and digest == hashlib.sha256(secret).hexdigest()
     contract_id = run_story(app, ACCOUNT)
-    app.execute(ACCOUNT, contract_id, "log_communication",
-                {"occurred_on": date(2026, 8, 5), "direction": "inbound", "channel": "email", "summary": "forwarded",
-                 "attachment_hashes": [digest]}, idempotency_key="ada-refers-to-bobs-hash")
+    app.execute(ACCOUNT, contract_id, as_command("log_communication", {"occurred_on": date(2026, 8, 5), "direction": "inbound", "channel": "email", "summary": "forwarded",
+                 "attachment_hashes": [digest]}), idempotency_key="ada-refers-to-bobs-hash")
     answer = client.get(f"/v1/contracts/{contract_id}/evidence?as_of=2026-08-10", headers=ada)
     assert answer.status_code == 200
     assert secret not in answer.data and not any(secret in part for part in unzipped(answer.data).values())

@@ -17,6 +17,7 @@ from evidence.export import export_bundle
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
 from ledger import clock
+from tests.factories import as_command, signing
 from tests.integration.evidence_story import run_dispute_story
 
 ACCOUNT = "acct-as-of"
@@ -40,8 +41,8 @@ def extended_story(app: LedgerApplication) -> UUID:
     """The dispute story (part payment bank-9001 on 2026-08-14) and a licence extension on 2026-08-16."""
     contract_id, _ = run_dispute_story(app, ACCOUNT)
     with clock.fixed_clock(lambda: datetime(2026, 8, 16, tzinfo=UTC)):
-        app.execute(ACCOUNT, contract_id, "extend_licence", {"occurred_on": date(2026, 8, 16),
-                    "expires_on": date(2027, 12, 31), "reason": "goodwill"}, idempotency_key="extend")
+        app.execute(ACCOUNT, contract_id, as_command("extend_licence", {"occurred_on": date(2026, 8, 16),
+                    "expires_on": date(2027, 12, 31), "reason": "goodwill"}), idempotency_key="extend")
     return contract_id
 
 
@@ -84,16 +85,8 @@ def money(amount: int, currency: str) -> dict[str, Any]:
 
 
 def late_contract(app: LedgerApplication, currency: str, jurisdiction: str) -> UUID:
-    result = app.sign_contract(
-        ACCOUNT, str(uuid4()), occurred_on=date(2025, 1, 2), title="Design work",
-        supplier={"name": "Studio Ltd", "email": "s@studio.example"},
-        client={"name": "Pat Client", "email": "pat@example.com", "kind": "business"},
-        currency=currency, total=money(100_000, currency), jurisdiction=jurisdiction,
-        milestones=[{"key": "m", "title": "Stage", "amount": money(100_000, currency), "due": "on_signing"}],
-        late_payment={"kind": "statutory"},
-    )
-    app.execute(ACCOUNT, result.contract_id, "issue_invoice",
-                {"occurred_on": date(2025, 1, 2), "milestone_keys": ["m"], "due_on": date(2025, 6, 10)},
+    result = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2025, 1, 2), "title": "Design work", "supplier": {"name": "Studio Ltd", "email": "s@studio.example"}, "client": {"name": "Pat Client", "email": "pat@example.com", "kind": "business"}, "currency": currency, "total": money(100_000, currency), "jurisdiction": jurisdiction, "milestones": [{"key": "m", "title": "Stage", "amount": money(100_000, currency), "due": "on_signing"}], "late_payment": {"kind": "statutory"}}), idempotency_key=str(uuid4()))
+    app.execute(ACCOUNT, result.contract_id, as_command("issue_invoice", {"occurred_on": date(2025, 1, 2), "milestone_keys": ["m"], "due_on": date(2025, 6, 10)}),
                 idempotency_key=f"{result.contract_id}-inv")
     return UUID(str(result.contract_id))
 
@@ -115,7 +108,6 @@ def test_an_eu_letter_says_the_rate_changes_each_half_year_and_a_uk_one_that_it_
 def test_a_letter_mentions_reminders_only_when_some_were_recorded(sqlite_app: LedgerApplication) -> None:
     contract_id = late_contract(sqlite_app, "GBP", "GB-ENG")
     assert "reminder" not in letter(sqlite_app, contract_id)
-    sqlite_app.execute(ACCOUNT, contract_id, "record_reminder_sent",
-                       {"occurred_on": date(2025, 6, 20), "invoice_numbers": ["INV-000001"], "stage": "friendly",
-                        "channel": "email"}, idempotency_key="rem-1")
+    sqlite_app.execute(ACCOUNT, contract_id, as_command("record_reminder_sent", {"occurred_on": date(2025, 6, 20), "invoice_numbers": ["INV-000001"], "stage": "friendly",
+                        "channel": "email"}), idempotency_key="rem-1")
     assert "despite our reminder of 2025-06-20" in letter(sqlite_app, contract_id)

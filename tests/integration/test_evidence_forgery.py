@@ -23,6 +23,7 @@ from evidence.replay import contract_from_records
 from evidence.verify import verify_bundle
 from infrastructure.store import StoreConfig
 from ledger.rates import TABLE_FILES, read_table_texts, tables_from_texts
+from tests.factories import as_command, signing
 from tests.integration.evidence_story import AS_OF, run_dispute_story
 
 ACCOUNT = "acct-forgery"
@@ -72,9 +73,8 @@ def resign(files: dict[str, bytes], *changed: str) -> bytes:
 def test_an_intact_bundle_whose_texts_hold_unicode_line_separators_verifies(sqlite_app: LedgerApplication) -> None:
     contract_id, _ = run_dispute_story(sqlite_app, ACCOUNT)
     summary = f"Call{SEPARATORS[0]}one{SEPARATORS[1]}two{SEPARATORS[2]}three"
-    sqlite_app.execute(ACCOUNT, contract_id, "log_communication",
-                       {"occurred_on": date(2026, 8, 15), "direction": "inbound", "channel": "phone",
-                        "summary": summary, "counterpart": f"J.{SEPARATORS}Patel"}, idempotency_key="sep-1")
+    sqlite_app.execute(ACCOUNT, contract_id, as_command("log_communication", {"occurred_on": date(2026, 8, 15), "direction": "inbound", "channel": "phone",
+                        "summary": summary, "counterpart": f"J.{SEPARATORS}Patel"}), idempotency_key="sep-1")
     bundle = export(sqlite_app, contract_id)
     result = verify_bundle(bundle.data)
     assert result.ok, result.failure
@@ -166,15 +166,9 @@ def test_a_contract_whose_title_and_party_names_hold_unicode_line_separators_ver
     def gbp(amount: int) -> dict[str, Any]:
         return {"amount": amount, "currency": "GBP"}
 
-    signed = sqlite_app.sign_contract(
-        ACCOUNT, str(uuid4()), occurred_on=date(2025, 1, 2), title=f"Design{SEPARATORS}work",
-        supplier={"name": f"Studio{SEPARATORS}Ltd", "email": "s@studio.example"},
-        client={"name": f"Pat{SEPARATORS}Client", "email": "pat@example.com", "kind": "business"},
-        currency="GBP", total=gbp(1_000), jurisdiction="GB-ENG", late_payment={"kind": "statutory"},
-        milestones=[{"key": "m", "title": f"Stage{SEPARATORS}one", "amount": gbp(1_000), "due": "on_signing"}],
-    )
-    sqlite_app.execute(ACCOUNT, signed.contract_id, "issue_invoice", {"occurred_on": date(2025, 1, 2),
-                       "milestone_keys": ["m"], "due_on": date(2025, 6, 10)}, idempotency_key="sep-inv")
+    signed = sqlite_app.sign_contract(ACCOUNT, signing({"occurred_on": date(2025, 1, 2), "title": f"Design{SEPARATORS}work", "supplier": {"name": f"Studio{SEPARATORS}Ltd", "email": "s@studio.example"}, "client": {"name": f"Pat{SEPARATORS}Client", "email": "pat@example.com", "kind": "business"}, "currency": "GBP", "total": gbp(1_000), "jurisdiction": "GB-ENG", "late_payment": {"kind": "statutory"}, "milestones": [{"key": "m", "title": f"Stage{SEPARATORS}one", "amount": gbp(1_000), "due": "on_signing"}]}), idempotency_key=str(uuid4()))
+    sqlite_app.execute(ACCOUNT, signed.contract_id, as_command("issue_invoice", {"occurred_on": date(2025, 1, 2),
+                       "milestone_keys": ["m"], "due_on": date(2025, 6, 10)}), idempotency_key="sep-inv")
     bundle = export_bundle(sqlite_app, ACCOUNT, signed.contract_id, as_of=date(2025, 7, 20), generated_at=GENERATED_AT)
     result = verify_bundle(bundle.data)
     assert result.ok, result.failure

@@ -16,6 +16,7 @@ from application.service import LedgerApplication
 from evidence.export import export_bundle
 from evidence.replay import contract_from_records
 from evidence.verify import verify_bundle
+from tests.factories import as_command, signing
 
 ACCOUNT = "acct-letters"
 NOW = datetime(2025, 8, 1, 12, tzinfo=UTC)
@@ -28,17 +29,10 @@ def money(amount: int, currency: str) -> dict[str, Any]:
 def contract(app: LedgerApplication, *, currency: str, jurisdiction: str, client_kind: str,
              invoices: list[tuple[int, date]]) -> str:
     total = sum(amount for amount, _ in invoices)
-    result = app.sign_contract(
-        ACCOUNT, str(uuid4()), occurred_on=date(2025, 1, 2), title="Design work",
-        supplier={"name": "Studio Ltd", "email": "s@studio.example", "address": "1 Lane, Leeds"},
-        client={"name": "Pat Client", "email": "pat@example.com", "kind": client_kind, "address": "2 Road, York"},
-        currency=currency, total=money(total, currency), jurisdiction=jurisdiction,
-        milestones=[{"key": f"m{i}", "title": f"Stage {i}", "amount": money(a, currency), "due": "on_signing"}
-                    for i, (a, _) in enumerate(invoices)],
-    )
+    result = app.sign_contract(ACCOUNT, signing({"occurred_on": date(2025, 1, 2), "title": "Design work", "supplier": {"name": "Studio Ltd", "email": "s@studio.example", "address": "1 Lane, Leeds"}, "client": {"name": "Pat Client", "email": "pat@example.com", "kind": client_kind, "address": "2 Road, York"}, "currency": currency, "total": money(total, currency), "jurisdiction": jurisdiction, "milestones": [{"key": f"m{i}", "title": f"Stage {i}", "amount": money(a, currency), "due": "on_signing"}
+                    for i, (a, _) in enumerate(invoices)]}), idempotency_key=str(uuid4()))
     for index, (_, due) in enumerate(invoices):
-        app.execute(ACCOUNT, result.contract_id, "issue_invoice",
-                    {"occurred_on": date(2025, 1, 2), "milestone_keys": [f"m{index}"], "due_on": due},
+        app.execute(ACCOUNT, result.contract_id, as_command("issue_invoice", {"occurred_on": date(2025, 1, 2), "milestone_keys": [f"m{index}"], "due_on": due}),
                     idempotency_key=f"{result.contract_id}-inv-{index}")
     return result.contract_id
 
@@ -77,8 +71,7 @@ def test_a_business_in_the_eu_gets_14_days_and_two_late_invoices_earn_40_euro_ea
 def test_a_v1_communication_without_counterpart_replays_offline_through_its_upcaster(app: LedgerApplication) -> None:
     contract_id = contract(app, currency="GBP", jurisdiction="GB-ENG", client_kind="business",
                            invoices=[(10_000, date(2025, 6, 15))])
-    app.execute(ACCOUNT, contract_id, "log_communication",
-                {"occurred_on": date(2025, 6, 20), "direction": "inbound", "channel": "email", "summary": "Will pay"},
+    app.execute(ACCOUNT, contract_id, as_command("log_communication", {"occurred_on": date(2025, 6, 20), "direction": "inbound", "channel": "email", "summary": "Will pay"}),
                 idempotency_key="comm-1")
     records = app.event_records(ACCOUNT, contract_id)
     last = records[-1]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger.errors import LedgerError
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 from tests.workload import draw_command, draw_day
 
 
@@ -24,14 +24,14 @@ from tests.workload import draw_command, draw_day
 def test_random_commands_through_the_service_keep_every_guarantee(store: StoreConfig, data: st.DataObject) -> None:
     app = LedgerApplication(store, create_tables=True)
     account = f"acct-{uuid4().hex[:8]}"
-    contract_id = app.sign_contract(account, "sign", **terms()).contract_id
+    contract_id = app.sign_contract(account, signing(terms()), idempotency_key="sign").contract_id
     today = date(2026, 1, 5)
     for serial in range(data.draw(st.integers(min_value=5, max_value=25), label="length")):
         today = draw_day(data, today)
         contract = app.get_contract(account, contract_id)
         command, args = draw_command(data, contract, today, serial)
         try:
-            app.execute(account, contract_id, command, args, idempotency_key=f"k{serial}")
+            app.execute(account, contract_id, as_command(command, args), idempotency_key=f"k{serial}")
         except LedgerError:
             after = app.get_contract(account, contract_id)
             assert (after.version, after.chain_head) == (contract.version, contract.chain_head)

@@ -27,7 +27,7 @@ from tests.factories import terms
 from tests.integration.store_sql import delete_contract, delete_newest_events, rewrite_and_rehash
 
 LAST_STEP = len(STEPS) - 1  # the story's last command, recorded at version 15
-LAST_COMMAND, LAST_ARGS = STEPS[LAST_STEP]
+LAST_COMMAND = STEPS[LAST_STEP]
 HTTP_TERMS = json.loads(json.dumps(terms(), default=str))
 
 
@@ -176,9 +176,7 @@ def test_an_idempotent_replay_after_its_events_were_removed_is_history_mismatch_
     story(app)
     delete_newest_events(app.store, DEMO_CONTRACT_ID, 14)
     with pytest.raises(errors.HistoryMismatch) as raised:
-        app.execute(
-            "acct", DEMO_CONTRACT_ID, LAST_COMMAND, LAST_ARGS, idempotency_key=f"story-{DEMO_CONTRACT_ID}-{LAST_STEP}"
-        )
+        app.execute("acct", DEMO_CONTRACT_ID, LAST_COMMAND, idempotency_key=f"story-{DEMO_CONTRACT_ID}-{LAST_STEP}")
     assert raised.value.code == "history_mismatch" and raised.value.details["version"] == 15
     assert app.get_contract("acct", DEMO_CONTRACT_ID).version == 13  # nothing was recorded by the refused replay
 
@@ -187,9 +185,7 @@ def test_an_idempotent_replay_after_a_rehashed_rewrite_is_history_mismatch(app: 
     story(app)
     rewrite_and_rehash(app, app.store, DEMO_CONTRACT_ID, 7, lambda state: state.__setitem__("reference", "FORGED"))
     with pytest.raises(errors.HistoryMismatch):
-        app.execute(
-            "acct", DEMO_CONTRACT_ID, LAST_COMMAND, LAST_ARGS, idempotency_key=f"story-{DEMO_CONTRACT_ID}-{LAST_STEP}"
-        )
+        app.execute("acct", DEMO_CONTRACT_ID, LAST_COMMAND, idempotency_key=f"story-{DEMO_CONTRACT_ID}-{LAST_STEP}")
 
 
 def test_over_http_a_replay_the_log_no_longer_holds_answers_500_history_mismatch_never_a_contradicting_body(

@@ -20,7 +20,7 @@ from consumers.command_consumer import CommandConsumer
 from consumers.settings import KafkaSettings
 from infrastructure.store import StoreConfig
 from schemas.commands import COMMAND_SCHEMAS, LogCommunicationSchema
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 from tests.kafka import command, in_thread, produce, read_topic, wait_until
 
 ACCOUNT = "acct-kafka"
@@ -33,9 +33,9 @@ def jsonable(value: Any) -> Any:
 
 def signed_and_invoiced(app: LedgerApplication, account_id: str = ACCOUNT) -> UUID:
     """A EUR contract with its advance invoiced: 100,000 outstanding."""
-    result = app.sign_contract(account_id, f"sign-{uuid4()}", **terms())
+    result = app.sign_contract(account_id, signing(terms()), idempotency_key=f"sign-{uuid4()}")
     contract_id = UUID(result.contract_id)
-    app.execute(account_id, contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    app.execute(account_id, contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key=f"invoice-{uuid4()}")
     return contract_id
 

@@ -13,7 +13,7 @@ from infrastructure.store import StoreConfig
 from projections.db import Database
 from projections.projector import tracking_rows
 from projections.runner import Runner
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 from tests.kafka import in_thread, wait_until
 
 ACCOUNT = "acct-projection"
@@ -23,11 +23,11 @@ def record_contracts(app: LedgerApplication, count: int) -> list[UUID]:
     """Signed contracts with an invoice and a part payment each: 3 events per contract."""
     ids = []
     for n in range(count):
-        contract_id = UUID(app.sign_contract(ACCOUNT, f"sign-{uuid4()}", **terms()).contract_id)
-        app.execute(ACCOUNT, contract_id, "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+        contract_id = UUID(app.sign_contract(ACCOUNT, signing(terms()), idempotency_key=f"sign-{uuid4()}").contract_id)
+        app.execute(ACCOUNT, contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                     idempotency_key=f"inv-{contract_id}")
-        app.execute(ACCOUNT, contract_id, "record_payment", {"payment_id": f"p-{n}", "occurred_on": date(2026, 1, 9),
-                                                             "amount": money(1_000 + n)}, idempotency_key=f"pay-{contract_id}")
+        app.execute(ACCOUNT, contract_id, as_command("record_payment", {"payment_id": f"p-{n}", "occurred_on": date(2026, 1, 9),
+                                                             "amount": money(1_000 + n)}), idempotency_key=f"pay-{contract_id}")
         ids.append(contract_id)
     return ids
 

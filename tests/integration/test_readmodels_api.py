@@ -16,7 +16,7 @@ from api import create_app
 from application.service import LedgerApplication
 from ledger_cli.story import AS_OF, run_story
 from projections.runner import Runner
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 from tests.positions import open_with, seal_with
 
 ACCOUNT, OTHER = "acct-api-rm", "acct-api-rm-other"
@@ -75,6 +75,13 @@ def test_the_story_shows_in_every_read_model_route_with_the_position_it_reflects
     status, body, _ = get(client, f"/v1/clients?as_of={day}", auth)
     (only,) = body["items"]
     assert (only["client_key"], only["invoices_paid"], only["arrears"]) == ("co-01234567", 2, [{"amount": 400_000, "currency": "GBP"}])
+    # INV-000001 issued 03-02, paid 03-10 (8 days); INV-000002 issued 04-20, paid 05-01 (11 days): (8 + 11) / 2 = 9.5.
+    # INV-000003 (GBP 4,000.00, issued 06-19) is unpaid.
+    assert (only["average_days_to_pay"], only["invoices_unpaid"], only["unpaid"]) == (
+        "9.5", 1, [{"amount": 400_000, "currency": "GBP"}])
+    status, body, _ = get(client, "/v1/clients?as_of=2026-04-25", auth)  # INV-000002 issued, not yet paid or due
+    assert (body["items"][0]["invoices_unpaid"], body["items"][0]["arrears"]) == (1, [])
+    assert body["items"][0]["average_days_to_pay"] == "8.0"
     status, body, _ = get(client, f"/v1/clients/co-01234567?as_of={day}", auth)
     assert (status, body["name"]) == (200, "Northwind Trading Ltd")
     status, body, _ = get(client, f"/v1/licences?as_of={day}&expiring_before=2027-12-31", auth)
@@ -103,8 +110,8 @@ def test_a_bad_query_is_refused_with_a_problem(app: LedgerApplication) -> None:
 
 def signed_and_invoiced(app: LedgerApplication, n: int) -> str:
     """A contract signed 5 Jan 2026 whose advance (100,000) is invoiced that day, due 19 Jan (14 days)."""
-    cid = app.sign_contract(ACCOUNT, f"sign-{n}", **terms()).contract_id
-    app.execute(ACCOUNT, UUID(cid), "issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]},
+    cid = app.sign_contract(ACCOUNT, signing(terms()), idempotency_key=f"sign-{n}").contract_id
+    app.execute(ACCOUNT, UUID(cid), as_command("issue_invoice", {"occurred_on": date(2026, 1, 5), "milestone_keys": ["advance"]}),
                 idempotency_key=f"inv-{n}")
     return cid
 

@@ -15,13 +15,14 @@ from ledger_cli.story import money, run_story
 from projections.clients import client_behaviour
 from projections.contracts import list_contracts
 from projections.runner import Runner
+from tests.factories import as_command
 
 ACCOUNT = "acct-as-of"
 
 
 def execute(app: LedgerApplication, cid: UUID, command: str, key: str, **args: Any) -> None:
     with clock.fixed_clock(lambda: datetime.combine(args["occurred_on"], datetime.min.time(), tzinfo=UTC)):
-        app.execute(ACCOUNT, cid, command, args, idempotency_key=key)
+        app.execute(ACCOUNT, cid, as_command(command, args), idempotency_key=key)
 
 
 @pytest.fixture

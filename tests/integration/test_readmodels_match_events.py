@@ -19,7 +19,7 @@ from projections.contracts import licences, list_contracts
 from projections.queries import aging, reminders_due
 from projections.runner import Runner
 from tests import pg
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 from tests.integration import readmodel_checker as check
 from tests.workload import START, draw_command, draw_day
 
@@ -50,7 +50,7 @@ def sign_contracts(app: LedgerApplication, data: st.DataObject) -> list[UUID]:
         if data.draw(st.booleans(), label="licence"):
             extra["licence"] = {"kind": "time_limited", "months": 3}
         thirds = extra.pop("thirds")
-        result = app.sign_contract(ACCOUNT, f"sign-{n}", **terms(thirds=thirds, **extra))
+        result = app.sign_contract(ACCOUNT, signing(terms(thirds=thirds, **extra)), idempotency_key=f"sign-{n}")
         ids.append(UUID(result.contract_id))
     return ids
 
@@ -115,7 +115,7 @@ def run_workload(app: LedgerApplication, runner: Runner, data: st.DataObject) ->
         days[cid] = draw_day(data, days[cid])
         command, args = draw_command_or_rare(data, app.get_contract(ACCOUNT, cid), days[cid], serial)
         with contextlib.suppress(LedgerError):  # refusals are part of the workload; they record nothing
-            app.execute(ACCOUNT, cid, command, args, idempotency_key=f"{cid}-{serial}")
+            app.execute(ACCOUNT, cid, as_command(command, args), idempotency_key=f"{cid}-{serial}")
         if serial == COMMANDS_PER_EXAMPLE // 2:
             runner.catch_up()  # half the log now, the rest later: incremental batches must equal one pass
     runner.catch_up()
@@ -163,6 +163,12 @@ def compare_clients(runner: Runner, folded: list[check.Folded], as_of: str) -> N
             assert abs(float(got["average_days_late"]) - sum(max(x, 0) for x in late) / len(late)) <= 0.05 + 1e-9, (got, late)
             assert abs(float(got["share_paid_on_time"]) - sum(1 for x in late if x <= 0) / len(late)) <= 0.0005 + 1e-9, (got, late)
         assert {a["currency"]: a["amount"] for a in got["arrears"]} == want["arrears"]
+        assert got["invoices_unpaid"] == want["unpaid_count"], (key, got, want)
+        assert {a["currency"]: a["amount"] for a in got["unpaid"]} == want["unpaid"]
+        to_pay = want["to_pay"]
+        assert (got["average_days_to_pay"] is None) == (not to_pay)
+        if to_pay:
+            assert abs(float(got["average_days_to_pay"]) - sum(to_pay) / len(to_pay)) <= 0.05 + 1e-9, (got, to_pay)
         assert (got["promises_kept"], got["promises_broken"], got["promises_pending"]) == (
             want["kept"], want["broken"], want["pending"])
 

@@ -18,7 +18,7 @@ from infrastructure.store import StoreConfig
 from projections.runner import Runner
 from projections.service import ReadModels
 from tests import pg
-from tests.factories import terms
+from tests.factories import signing, terms
 from tests.kafka import wait_until
 
 AS_OF = "2026-03-01"
@@ -61,7 +61,7 @@ def test_read_routes_and_readyz_reconnect_after_the_server_dropped_the_connectio
         flask_app = create_app(DATABASE_URL=store.url, LEDGER_APPLICATION=app, RUN_PROJECTIONS=False)
         account = app.create_account("Ada Byte Studio Ltd")
         auth = {"Authorization": f"Bearer {app.create_api_key(account)}"}
-        app.sign_contract(account, "sign-1", **terms())
+        app.sign_contract(account, signing(terms()), idempotency_key="sign-1")
         runner = Runner(store, app=app)
         runner.catch_up()
         runner.db.close()
@@ -97,10 +97,10 @@ def test_the_projection_runner_carries_on_after_the_server_dropped_its_connectio
         thread = threading.Thread(target=runner.run_forever, args=(stop, 0.05), daemon=True)
         thread.start()
         try:
-            app.sign_contract("acct-rc", "sign-1", **terms())
+            app.sign_contract("acct-rc", signing(terms()), idempotency_key="sign-1")
             wait_until(lambda: listed() == 1, timeout_s=10)
             terminate(admin_url, database, runner.db.conn.info.backend_pid)
-            app.sign_contract("acct-rc", "sign-2", **terms())
+            app.sign_contract("acct-rc", signing(terms()), idempotency_key="sign-2")
             wait_until(lambda: listed() == 2, timeout_s=10)
         finally:
             stop.set()

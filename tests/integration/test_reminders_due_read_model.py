@@ -11,7 +11,7 @@ from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from projections.queries import reminders_due
 from projections.runner import Runner
-from tests.factories import money, terms
+from tests.factories import as_command, money, signing, terms
 
 ACCOUNT = "acct-reminders"
 keys = count()
@@ -19,14 +19,14 @@ keys = count()
 
 def contract_with_invoice(app: LedgerApplication, title: str, **overrides: Any) -> UUID:
     """The advance (100,000) invoiced on 15 Feb 2026, due 1 Mar 2026."""
-    cid = UUID(app.sign_contract(ACCOUNT, f"k{next(keys)}", **terms(title=title, **overrides)).contract_id)
+    cid = UUID(app.sign_contract(ACCOUNT, signing(terms(title=title, **overrides)), idempotency_key=f"k{next(keys)}").contract_id)
     run(app, cid, "issue_invoice", number=f"{title}-1", occurred_on=date(2026, 2, 15), milestone_keys=["advance"],
         due_on=date(2026, 3, 1))
     return cid
 
 
 def run(app: LedgerApplication, cid: UUID, command: str, **args: Any) -> None:
-    app.execute(ACCOUNT, cid, command, args, idempotency_key=f"k{next(keys)}")
+    app.execute(ACCOUNT, cid, as_command(command, args), idempotency_key=f"k{next(keys)}")
 
 
 def remind(app: LedgerApplication, cid: UUID, number: str, stage: str, day: date) -> None:

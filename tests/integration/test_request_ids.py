@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.requestlog import JsonLines
 from application.service import LedgerApplication
-from tests.factories import terms
+from tests.factories import signing, terms
 
 ACCOUNT = "acct-reqid"
 TERMS = json.loads(json.dumps(terms(), default=str))
@@ -81,7 +81,7 @@ def test_the_events_a_request_records_carry_its_id_outside_the_hashed_payload(
 
 
 def test_events_recorded_outside_a_request_have_no_request_id_and_hash_the_same(app: LedgerApplication) -> None:
-    result = app.sign_contract(ACCOUNT, "k", **terms())
+    result = app.sign_contract(ACCOUNT, signing(terms()), idempotency_key="k")
     [stored] = app.recorder.select_events(UUID(result.contract_id))
     assert "request_id" not in app.decode_state(stored)
     assert app.verify(ACCOUNT, result.contract_id).ok

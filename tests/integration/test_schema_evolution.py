@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent
 
 from application.service import LedgerApplication
 from ledger.chain import event_hash, format_recorded_at
-from tests.factories import terms
+from tests.factories import as_command, signing, terms
 
 
 def store_v1_communication(app: LedgerApplication, contract_id: UUID) -> None:
@@ -28,7 +28,7 @@ def store_v1_communication(app: LedgerApplication, contract_id: UUID) -> None:
 
 
 def test_a_version_1_event_loads_with_the_field_added_later(app: LedgerApplication) -> None:
-    contract_id = UUID(app.sign_contract("acct", "k", **terms()).contract_id)
+    contract_id = UUID(app.sign_contract("acct", signing(terms()), idempotency_key="k").contract_id)
     store_v1_communication(app, contract_id)
     contract = app.get_contract("acct", contract_id)
     assert contract.version == 2
@@ -37,11 +37,10 @@ def test_a_version_1_event_loads_with_the_field_added_later(app: LedgerApplicati
 
 
 def test_a_version_1_event_verifies_and_the_chain_continues_after_it(app: LedgerApplication) -> None:
-    contract_id = UUID(app.sign_contract("acct", "k", **terms()).contract_id)
+    contract_id = UUID(app.sign_contract("acct", signing(terms()), idempotency_key="k").contract_id)
     store_v1_communication(app, contract_id)
-    app.execute("acct", contract_id, "log_communication",
-                {"occurred_on": date(2026, 2, 2), "direction": "outbound", "channel": "email", "summary": "Thanks",
-                 "counterpart": "J. Patel"}, idempotency_key="k2")
+    app.execute("acct", contract_id, as_command("log_communication", {"occurred_on": date(2026, 2, 2), "direction": "outbound", "channel": "email", "summary": "Thanks",
+                 "counterpart": "J. Patel"}), idempotency_key="k2")
     records = app.event_records("acct", contract_id)
     assert [r.schema_version for r in records] == [1, 1, 2]
     assert "counterpart" not in records[1].payload and records[2].payload["counterpart"] == "J. Patel"

@@ -54,7 +54,7 @@ def test_json_with_a_charset_is_json() -> None:
 
 def test_an_identifier_in_the_url_is_added_to_the_command_and_refused_in_the_body() -> None:
     schema = COMMAND_SCHEMAS["accept_milestone"]()
-    assert load_command(schema, {"occurred_on": "2026-02-03"}, {"key": "draft"})["key"] == "draft"
+    assert load_command(schema, {"occurred_on": "2026-02-03"}, {"key": "draft"}).key == "draft"
     with pytest.raises(ValidationError) as caught:
         load_command(schema, {"occurred_on": "2026-02-03", "key": "other"}, {"key": "draft"})
     assert "key" in caught.value.messages

@@ -71,3 +71,10 @@ def test_a_rehashed_event_breaks_the_next_link() -> None:
 
 def test_an_empty_stream_does_not_verify() -> None:
     assert not verify_chain("c", []).ok
+
+
+def test_verify_reports_a_float_in_an_edited_payload_instead_of_crashing() -> None:
+    records = chain(3)
+    records[1] = replace(records[1], payload={"n": 2.5})
+    result = verify_chain("c", records)
+    assert not result.ok and result.broken_version == 2 and "canonical" in (result.reason or "")

@@ -313,3 +313,15 @@ def test_the_summary_reports_every_figure_in_minor_units() -> None:
     assert figures == {"value": 300_000, "invoiced": 100_000, "paid": 40_000, "credited": 0,
                        "outstanding": 60_000, "overdue": 60_000}
     assert summary["status"] == "overdue" and summary["fingerprint"] == contract.chain_head
+
+
+def test_a_credit_note_number_cannot_be_used_twice() -> None:
+    contract = invoiced_advance()
+    contract.issue_credit_note(number="I-1", occurred_on=date(2026, 1, 6), amount=money(10), reason="a",
+                               credit_note_number="CN-I-1-2")
+    contract.issue_credit_note(number="I-1", occurred_on=date(2026, 1, 7), amount=money(10), reason="b")
+    refs = [r["ref"] for r in contract.invoices["I-1"].reductions]
+    assert len(set(refs)) == 2
+    refused(contract, errors.AlreadyExists,
+            lambda: contract.issue_credit_note(number="I-1", occurred_on=date(2026, 1, 8), amount=money(10), reason="c",
+                                               credit_note_number="CN-I-1-2"))

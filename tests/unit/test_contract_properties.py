@@ -8,8 +8,8 @@ from uuid import uuid4
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from application.service import COMMANDS
 from ledger.chain import ChainRecord, format_recorded_at, verify_chain
+from ledger.commands import CONTRACT_COMMANDS as COMMANDS
 from ledger.contract import Contract, payload_of
 from ledger.errors import LedgerError
 from ledger.views import statement
@@ -52,7 +52,7 @@ def test_any_command_sequence_keeps_the_books_balanced_and_the_chain_intact(data
         command, args = draw_command(data, contract, today, serial)
         version, before = contract.version, state_of(contract)
         try:
-            getattr(contract, COMMANDS[command])(**args)
+            COMMANDS[command].from_args(args).apply(contract)
             event(f"accepted {command}")
         except LedgerError as error:
             event(f"refused {command}: {error.code}")

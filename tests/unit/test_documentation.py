@@ -17,9 +17,9 @@ import bench.common
 import projections.projector
 import projections.service
 from api.errors import HTTP_CODES, status_of
-from application.service import COMMANDS
 from consumers.dead_letters import ADAPTER_CODES, INTERNAL_ERROR
 from consumers.settings import KafkaSettings
+from ledger.commands import CONTRACT_COMMANDS as COMMANDS
 from ledger.contract import Contract
 from ledger.errors import LedgerError, all_error_classes
 

@@ -146,12 +146,13 @@ def test_an_individual_client_still_owes_contractual_interest() -> None:
     assert statement_of_claim(c, "2026-03-02", TABLES).interest == 1775
 
 
-def test_a_us_contract_with_statutory_terms_says_there_is_no_statutory_engine_and_claims_no_interest() -> None:
-    c = contract("USD", "US-NY")
+def test_a_us_state_without_a_known_rule_says_no_statutory_rate_is_known_and_claims_no_interest() -> None:
+    c = contract("USD", "US-TX")
     invoice(c, "US-1", 120_000, date(2025, 6, 15))
     claim = statement_of_claim(c, "2025-08-14", TABLES)
     assert (claim.interest, claim.compensation, claim.total) == (0, 0, 120_000)
-    assert claim.regime.kind == "no_statutory_engine" and "US-NY" in claim.regime.basis
+    assert claim.regime.kind == "no_statutory_engine" and "No statutory rate known" in claim.regime.basis
+    assert "US-TX" in claim.regime.basis
 
 
 def test_a_us_contract_with_a_contractual_rate_accrues_it() -> None:
@@ -169,12 +170,13 @@ def test_no_late_payment_terms_means_no_interest_and_an_invoice_not_yet_due_is_n
     assert (claim.principal, claim.interest, claim.compensation, claim.not_yet_due) == (50_000, 0, 0, 70_000)
 
 
-def test_an_eu_date_past_the_end_of_the_rate_table_is_refused_not_guessed() -> None:
+def test_an_eu_date_past_the_end_of_the_rate_table_is_refused_by_strict_tables_not_guessed() -> None:
     c = contract("EUR", "EU-FR")
     invoice(c, "EU-Z", 100_000, date(2026, 12, 1))
     with pytest.raises(RatesUnavailable) as caught:
-        statement_of_claim(c, "2027-01-10", TABLES)
+        statement_of_claim(c, "2027-01-10", load_rate_tables(strict=True))
     assert caught.value.code == "rates_unavailable" and caught.value.details["day"] == "2027-01-01"
+    assert caught.value.details["verified_through"] == "2026-07-01"
 
 
 def test_a_uk_due_date_before_the_rate_table_starts_is_refused() -> None:

@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 from kafka.consumer.fetcher import ConsumerRecord
 
-from application.service import COMMANDS
 from consumers.commands import COMMAND_TYPES, parse_envelope
 from consumers.dead_letters import DeadLetter, dead_letter_record, from_ledger_error
+from ledger.commands import CONTRACT_COMMANDS as COMMANDS
 from ledger.errors import CurrencyMismatch, LedgerError, StoreUnavailable, VersionConflict
 
 
