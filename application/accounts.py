@@ -17,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from ledger import terms
+from ledger import clock, terms
 from ledger.accounts import (
     KEY_LENGTH_MAX,
     KEY_PREFIX,
@@ -154,7 +154,7 @@ def rotate_key(app: Application[UUID], key_id: str) -> tuple[str, ApiKey]:
 
 def count_request(usage: Any, key_id: str, limit: int, window_s: int, now: datetime | None = None) -> None:
     """Count a request of the key; RateLimited (with the seconds to wait) once it is over ``limit`` in the window."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     seconds = int(moment.timestamp())
     window_start = seconds - seconds % window_s
     hits = usage.hit(key_id, window_start, moment.isoformat(timespec="seconds"))
