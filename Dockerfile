@@ -2,6 +2,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# openssl: RFC 3161 timestamp queries and token checks (ledger anchor, evidence export/verify with a TSA).
+RUN apt-get update && apt-get install -y --no-install-recommends openssl && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 ledger
 WORKDIR /app
 COPY pyproject.toml README.md ./

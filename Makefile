@@ -26,12 +26,15 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ledger serve --bind 127.0.0.1:8000
 
-# Debian packages the test suite needs (pdftoppm renders the evidence PDF to PNG).
+# Debian packages the test suite needs: pdftoppm renders the evidence PDF to PNG; chromium and its driver run
+# the bundle's verify.html; openssl is the local timestamp authority of the anchor tests.
 system-deps:
-	@command -v pdftoppm >/dev/null 2>&1 || { \
-	  echo "installing poppler-utils (pdftoppm)"; \
+	@command -v pdftoppm >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
+	  && command -v chromedriver >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
+	  echo "installing poppler-utils (pdftoppm), chromium, chromium-driver, openssl"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    poppler-utils chromium chromium-driver openssl >/dev/null; }
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

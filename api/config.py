@@ -16,7 +16,8 @@ from infrastructure.settings import Settings
 # Flask config key -> the settings field it comes from.
 KEYS = {"DATABASE_URL": "database_url", "MAX_BODY_BYTES": "max_body_bytes", "CREATE_TABLES": "create_tables",
         "RATES_DIR": "rates_dir", "RATES_STRICT": "rates_strict", "RUN_PROJECTIONS": "run_projections",
-        "RATE_LIMIT": "rate_limit", "RATE_WINDOW_SECONDS": "rate_window_seconds", "METRICS_KEY": "metrics_key"}
+        "RATE_LIMIT": "rate_limit", "RATE_WINDOW_SECONDS": "rate_window_seconds", "METRICS_KEY": "metrics_key",
+        "TSA_URL": "tsa_url", "TSA_CA_FILE": "tsa_ca_file"}
 
 
 def settings(environ: Mapping[str, str], config: Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """``POST /v1/attachments`` (raw upload, content-addressed), ``GET /v1/contracts/{id}/evidence`` (ZIP) and
-``GET /v1/contracts/{id}/claim`` (the statement of claim with its interest working, JSON).
+``GET /v1/contracts/{id}/claim`` (the statement of claim with its interest working, JSON) and
+``GET /v1/contracts/{id}/filing`` (what an online money claim asks for, JSON).
 
 Both open the attachment store per request: it lives in the event store's
 database (see ``evidence.attachments``), so every API host sees every upload.
@@ -16,10 +17,11 @@ from flask import Blueprint, Response, current_app
 from api.auth import protect
 from api.edge import account_id, body_bytes, idempotency_key, ledger, load_query, respond
 from api.openapi import GET_ERRORS, operation
+from evidence.anchors import Tsa, load_tsa
 from evidence.attachments import ATTACHMENT_BYTES_MAX, AttachmentStore
-from evidence.export import claim_as_of, export_bundle
+from evidence.export import claim_as_of, export_bundle, filing_as_of
 from ledger import clock
-from schemas.evidence import AttachmentOut, ClaimOut
+from schemas.evidence import AttachmentOut, ClaimOut, FilingOut
 from schemas.queries import AsOfQuery
 
 blueprint = protect(Blueprint("evidence", __name__, url_prefix="/v1"))
@@ -33,6 +35,10 @@ def attachment_store() -> Iterator[AttachmentStore]:
         yield store
     finally:
         store.close()
+
+
+def configured_tsa() -> Tsa | None:
+    return load_tsa(current_app.config.get("TSA_URL"), current_app.config.get("TSA_CA_FILE"))
 
 
 @blueprint.post("/attachments")
@@ -57,7 +63,7 @@ def evidence_bundle(contract_id: UUID) -> Response:
     with attachment_store() as store:
         bundle = export_bundle(ledger(), account_id(), contract_id, as_of=query["as_of"], generated_at=clock.now(),
                                rates_dir=current_app.config.get("RATES_DIR"), attachments=store,
-                               strict=bool(current_app.config.get("RATES_STRICT")))
+                               strict=bool(current_app.config.get("RATES_STRICT")), tsa=configured_tsa())
     name = f"evidence-{contract_id}-{query['as_of'].isoformat()}.zip"
     return Response(bundle.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.fingerprint}"'})
@@ -71,3 +77,14 @@ def claim(contract_id: UUID) -> Response:
     found = claim_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
                         rates_dir=current_app.config.get("RATES_DIR"), strict=bool(current_app.config.get("RATES_STRICT")))
     return respond(ClaimOut().dump(found.to_dict()))
+
+
+@blueprint.get("/contracts/<uuid:contract_id>/filing")
+@operation("Ready-to-file money claim as of a date: parties, amount, interest with its daily amount and basis, court "
+           "fee, particulars of claim (at most 1,080 characters)", TAG, query=AsOfQuery, response=FilingOut,
+           errors=GET_ERRORS)
+def filing(contract_id: UUID) -> Response:
+    query = load_query(AsOfQuery())
+    found = filing_as_of(ledger(), account_id(), contract_id, as_of=query["as_of"],
+                         rates_dir=current_app.config.get("RATES_DIR"), strict=bool(current_app.config.get("RATES_STRICT")))
+    return respond(FilingOut().dump(found.to_dict()))

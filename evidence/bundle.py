@@ -26,19 +26,27 @@ from evidence.content import (
     claim_figures,
     document_index,
     interest_csv,
+    particulars_text,
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
 from evidence.pdfkit import FONT
+from evidence.preaction import preaction_pdfs
 from evidence.replay import contract_from_records
+from evidence.verify_page import VERIFY_PAGE, page_html
 from ledger.chain import ChainRecord, canonical_json, verify_chain
 from ledger.errors import ValidationError
-from ledger.rates import tables_from_texts
+from ledger.filing import STATEMENT_FILE
+from ledger.rates import TABLE_FILES, tables_from_texts
 
 FORMAT = "paid-ledger-evidence/1"
 MANIFEST = "manifest.json"
 BUNDLE_PDF = "bundle.pdf"
 LETTER_PDF = "letter-before-action.pdf"
+MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
+REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", STATEMENT_FILE, BUNDLE_PDF,
+                  LETTER_PDF, VERIFY_PAGE,
+                  *(f"rates/{name}" for name in TABLE_FILES))
 # The verifier rebuilds both PDFs byte for byte: another reportlab version or font may lay them out otherwise.
 PDF_LIBRARY = f"reportlab {reportlab.Version}, font {'DejaVu Sans' if FONT == 'LedgerSans' else FONT}"
 Fetch = Callable[[list[str]], dict[str, bytes | None]]
@@ -78,6 +86,7 @@ def data_files(content: BundleContent, rate_texts: dict[str, str]) -> dict[str, 
         "statement.csv": statement_csv(content).encode("utf-8"),
         "chronology.csv": chronology_csv(content).encode("utf-8"),
         "interest.csv": interest_csv(content).encode("utf-8"),
+        STATEMENT_FILE: particulars_text(content).encode("utf-8"),
     }
     files.update({f"rates/{name}": text.encode("utf-8") for name, text in sorted(rate_texts.items())})
     files.update({d.path: d.content for d in content.documents if d.content is not None})
@@ -102,7 +111,7 @@ class Bundle:
 
 
 def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: datetime, rate_texts: dict[str, str],
-                 fetch_attachments: Fetch, strict: bool = False) -> Bundle:
+                 fetch_attachments: Fetch, strict: bool = False, anchor_files: dict[str, bytes] | None = None) -> Bundle:
     chain = verify_chain(records[0].contract_id if records else "", records)
     if not chain.ok or chain.fingerprint is None:
         raise ValidationError(f"the stored chain does not verify (version {chain.broken_version}: {chain.reason})")
@@ -112,6 +121,9 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
     stamp = generated_at.isoformat(timespec="seconds")
     files = data_files(content, rate_texts)
     files[LETTER_PDF] = build_letter_pdf(content)
+    files.update(preaction_pdfs(content))
+    files.update(anchor_files or {})
+    files[VERIFY_PAGE] = verification_page()
     listed = {path: (sha256(data), len(data)) for path, data in files.items()}
     files = {BUNDLE_PDF: build_bundle_pdf(content, chain.fingerprint, stamp, listed), **files}
     manifest = {
@@ -121,9 +133,14 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
         "pdf_library": PDF_LIBRARY,
         "files": {path: {"sha256": sha256(data), "bytes": len(data)} for path, data in sorted(files.items())},
         "attachments_missing": sorted(d.sha256 for d in content.documents if d.content is None),
-        "verify_with": "ledger evidence verify <this zip>",
+        "verify_with": "ledger evidence verify <this zip>, or open verify.html in a browser",
     }
     return Bundle(zip_bytes(files, manifest_bytes(manifest), generated_at), manifest)
+
+
+def verification_page() -> bytes:
+    """The same page in every bundle of this release (see ``evidence.verify_page``)."""
+    return page_html(REQUIRED_FILES, MANIFEST_KEYS)
 
 
 def zip_bytes(files: dict[str, bytes], manifest: bytes, generated_at: datetime) -> bytes:

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from evidence import sections
-from evidence.content import BundleContent, provisional_sentence
+from evidence.content import BundleContent, document_stamp, provisional_sentence
 from evidence.pdfkit import (
     BODY,
     BODY_WIDTH,
@@ -188,4 +188,4 @@ def build_bundle_pdf(content: BundleContent, fingerprint: str, generated_at: str
                           head_right=f"{c.supplier['name']} v {c.client['name']} - as of {content.as_of}",
                           foot_left=f"Contract {c.id}  fingerprint {fingerprint[:16]}... (version {c.version})")
     return render(story, furniture, title=f"Evidence bundle: {c.title}", subject=f"Statement of claim as of {content.as_of}",
-                  author=c.supplier["name"])
+                  author=c.supplier["name"], keywords=document_stamp(content))

@@ -18,6 +18,7 @@ from evidence.describe import describe
 from ledger.chain import ChainRecord
 from ledger.claim import Claim, statement_of_claim
 from ledger.contract import Contract
+from ledger.filing import PARTICULARS_LIMIT, filing_for
 from ledger.money import CURRENCIES
 from ledger.rates import RateTables
 from ledger.state import statement_rows
@@ -147,6 +148,20 @@ def interest_csv(content: BundleContent) -> str:
          str(p.interest.quantize(MICRO)), p.source]
         for i in content.claim.invoices for p in i.periods
     ])
+
+
+def particulars_text(content: BundleContent) -> str:
+    """particulars-of-claim.txt: the particulars as they fit the online form, then the full statement."""
+    filing = filing_for(content.contract, content.claim)
+    return (f"Particulars of claim as of {content.as_of} ({len(filing.particulars)} of {PARTICULARS_LIMIT} "
+            f"characters):\n\n{filing.particulars}\n\nFull statement of claim:\n\n{filing.statement}\n")
+
+
+def document_stamp(content: BundleContent) -> str:
+    """What each PDF states in its keywords, so a checker that cannot rebuild it can still tell it belongs here."""
+    claim = content.claim
+    head = content.records[-1].hash if content.records else ""
+    return f"paid-ledger chain_head={head} as_of={content.as_of} total={claim.total} {claim.currency}"
 
 
 def claim_figures(content: BundleContent) -> dict[str, Any]:

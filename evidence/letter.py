@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from evidence.bundle_pdf import claim_table, provisional_note, statement
-from evidence.content import BundleContent
+from evidence.content import BundleContent, document_stamp
 from evidence.pdfkit import BODY, H1, SMALL, Furniture, markup, money_fn, para, render, table, text
 from ledger import dates
 from ledger.reminders import letter_response_days
@@ -98,9 +98,8 @@ def protocol_note(content: BundleContent) -> list[Flowable]:
         return [para("Enclosed: the statement of account (next page).", SMALL)]
     if c.client["kind"] == "individual":
         return [para("This letter is sent under the Pre-Action Protocol for Debt Claims. Enclosed: the statement of "
-                     "account (next page). The sender must also enclose the Information Sheet, the Reply Form and the "
-                     "Financial Statement form from the Protocol's annex. You may wish to seek free independent debt "
-                     "advice.", SMALL)]
+                     "account (next page), an Information Sheet, a Reply Form and a Financial Statement form. Please "
+                     "reply on the Reply Form. You may wish to seek free independent debt advice.", SMALL)]
     return [para("This letter is sent in accordance with the Practice Direction on Pre-Action Conduct. Enclosed: the "
                  "statement of account (next page).", SMALL)]
 
@@ -114,4 +113,4 @@ def build_letter_pdf(content: BundleContent) -> bytes:
     furniture = Furniture(head_left=f"{c.supplier['name']}: letter before action",
                           head_right=f"as of {content.as_of}", foot_left=f"Contract {c.id}")
     return render(story, furniture, title="Letter before action", subject=f"Contract {c.title}",
-                  author=c.supplier["name"])
+                  author=c.supplier["name"], keywords=document_stamp(content))

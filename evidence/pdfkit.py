@@ -158,10 +158,12 @@ class Furniture:
         canvas.restoreState()
 
 
-def render(story: list[Flowable], furniture: Furniture, *, title: str, subject: str, author: str) -> bytes:
+def render(story: list[Flowable], furniture: Furniture, *, title: str, subject: str, author: str,
+           keywords: str = "") -> bytes:
     buffer = io.BytesIO()
     doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                           bottomMargin=MARGIN, title=title, subject=subject, author=author, creator="paid-ledger",
+                          keywords=keywords,
                           invariant=True)
     frame = Frame(MARGIN, MARGIN, BODY_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body", leftPadding=0, rightPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=furniture.draw)])

@@ -4,12 +4,14 @@ In order, stopping at the first failure and naming it: every ZIP entry name
 appears once; the manifest is intact (its own digest, its one layout); every
 file matches its SHA-256 in the manifest and nothing is missing or added; every
 attachment matches its name; every event's hash and link
-(``ledger.chain.verify_chain``) up to the chain head in the manifest; the
+(``ledger.chain.verify_chain``) up to the chain head in the manifest; every
+timestamp token in anchors/ is over the head of its version and signed under
+anchors/tsa-ca.pem (``evidence.anchors``, with ``openssl``); the
 bundle's rates/ tables equal the verifier's and claim no later verified-through date (packaged, or a directory the
 person verifying chooses); the statement, chronology, interest and claim totals
 recomputed from ``events.jsonl`` equal the ones in the CSVs and the manifest;
-and both PDFs rebuilt from the recomputed content equal the ones in the bundle,
-byte for byte.
+both PDFs rebuilt from the recomputed content equal the ones in the bundle,
+byte for byte; and verify.html is this release's page (``evidence.verify_page``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.bundle import BUNDLE_PDF, LETTER_PDF, MANIFEST, PDF_LIBRARY, manifest_bytes, parse_events_jsonl, sha256
+from evidence.anchors import CA_FILE, Anchor, check_anchor, token_head, verify_token
+from evidence.bundle import (
+    BUNDLE_PDF,
+    LETTER_PDF,
+    MANIFEST,
+    MANIFEST_KEYS,
+    PDF_LIBRARY,
+    REQUIRED_FILES,
+    manifest_bytes,
+    parse_events_jsonl,
+    sha256,
+    verification_page,
+)
 from evidence.bundle_pdf import build_bundle_pdf
 from evidence.content import (
     BundleContent,
@@ -29,12 +43,16 @@ from evidence.content import (
     chronology_csv,
     claim_figures,
     interest_csv,
+    particulars_text,
     statement_csv,
 )
 from evidence.letter import build_letter_pdf
+from evidence.preaction import preaction_pdfs
 from evidence.replay import ReplayError, contract_from_records
+from evidence.verify_page import VERIFY_PAGE
 from ledger.chain import ChainRecord, verify_chain
 from ledger.errors import RatesUnavailable
+from ledger.filing import STATEMENT_FILE
 from ledger.rates import (
     SERIES_FILE,
     TABLE_FILES,
@@ -43,10 +61,6 @@ from ledger.rates import (
     tables_from_texts,
     verified_through_dates,
 )
-
-MANIFEST_KEYS = ("format", "contract_id", "contract_version", "chain_head", "as_of", "generated_at", "claim", "files")
-REQUIRED_FILES = ("events.jsonl", "statement.csv", "chronology.csv", "interest.csv", "bundle.pdf",
-                  "letter-before-action.pdf", *(f"rates/{name}" for name in TABLE_FILES))
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ def verify_bundle(source: str | Path | bytes, rates_dir: str | Path | None = Non
         manifest = check_manifest(files)
         check_files(files, manifest)
         records = check_chain(files, manifest)
+        check_anchors(files, records)
         check_rates(files, trusted, "packaged" if rates_dir is None else str(rates_dir))
         content = check_figures(files, manifest, records)
         check_documents(files, manifest, content)
@@ -148,6 +163,30 @@ def check_chain(files: dict[str, bytes], manifest: dict[str, Any]) -> list[Chain
     return records
 
 
+def check_anchors(files: dict[str, bytes], records: list[ChainRecord]) -> None:
+    """Each anchors/<version>.tsr: a granted token over the head of that version, signed under anchors/tsa-ca.pem."""
+    tokens = sorted((p for p in files if p.startswith("anchors/") and p.endswith(".tsr")), key=anchor_version)
+    if tokens and CA_FILE not in files:
+        raise Failed(f"{CA_FILE}: missing (the timestamp tokens cannot be checked)")
+    for path in tokens:
+        head = token_head(files[path])
+        if head is None:
+            raise Failed(f"{path}: not a granted timestamp token")
+        failure = check_anchor(Anchor(str(records[0].contract_id), anchor_version(path), head, files[path], ""), records)
+        if failure:
+            raise Failed(f"{path}: {failure}")
+        why = verify_token(files[path], head, files[CA_FILE])
+        if why:
+            raise Failed(f"{path}: the timestamp token does not verify ({why})")
+
+
+def anchor_version(path: str) -> int:
+    name = path.removeprefix("anchors/").removesuffix(".tsr")
+    if not name.isdigit() or int(name) < 1:
+        raise Failed(f"{path}: not named anchors/<version>.tsr")
+    return int(name)
+
+
 def check_rates(files: dict[str, bytes], trusted: dict[str, str], where: str) -> None:
     """Each rates/ table must be the verifier's own, line for line (it may stop earlier: older tables end sooner),
     and no series may claim to be verified further than the verifier's own tables are."""
@@ -185,7 +224,9 @@ def table_lines(text: str) -> list[str]:
 
 
 def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: BundleContent) -> None:
-    """Both PDFs are rebuilt from the recomputed content and must be byte-identical (reportlab, invariant mode)."""
+    """The pre-action forms and both PDFs are rebuilt from the recomputed content and must be byte-identical
+    (reportlab, invariant mode)."""
+    check_preaction(files, content)  # first: a form left out also changes the file list the bundle PDF shows
     listed = {path: (entry["sha256"], entry["bytes"]) for path, entry in manifest["files"].items() if path != BUNDLE_PDF}
     rebuilt = {LETTER_PDF: build_letter_pdf(content),
                BUNDLE_PDF: build_bundle_pdf(content, manifest["chain_head"], manifest["generated_at"], listed)}
@@ -194,6 +235,20 @@ def check_documents(files: dict[str, bytes], manifest: dict[str, Any], content: 
             made_with = manifest.get("pdf_library", "not recorded")
             raise Failed(f"{path}: does not equal the document rebuilt from events.jsonl (made with {made_with}; "
                          f"rebuilt with {PDF_LIBRARY})")
+    if files[VERIFY_PAGE] != verification_page():
+        raise Failed(f"{VERIFY_PAGE}: is not this verifier's page (made by another release of the ledger, or altered)")
+
+
+def check_preaction(files: dict[str, bytes], content: BundleContent) -> None:
+    """The pre-action forms are there exactly when the debtor is an individual in England and Wales, as rebuilt."""
+    rebuilt = preaction_pdfs(content)
+    for path in sorted({*rebuilt, *(p for p in files if p.startswith("pre-action/"))}):
+        if path not in files:
+            raise Failed(f"{path}: required for an individual debtor in England and Wales, but missing")
+        if path not in rebuilt:
+            raise Failed(f"{path}: not a form this debtor is sent (the debtor is not an individual in England and Wales)")
+        if files[path] != rebuilt[path]:
+            raise Failed(f"{path}: does not equal the form rebuilt from events.jsonl")
 
 
 def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: list[ChainRecord]) -> BundleContent:
@@ -209,7 +264,7 @@ def check_figures(files: dict[str, bytes], manifest: dict[str, Any], records: li
     except (KeyError, RatesUnavailable, ValueError) as error:
         raise Failed(f"rates/: the rate tables cannot be used ({error})") from error
     for path, text in (("statement.csv", statement_csv(content)), ("chronology.csv", chronology_csv(content)),
-                       ("interest.csv", interest_csv(content))):
+                       ("interest.csv", interest_csv(content)), (STATEMENT_FILE, particulars_text(content))):
         if files[path] != text.encode("utf-8"):
             raise Failed(f"{path}: does not equal the figures recomputed from events.jsonl "
                          f"(first difference at line {first_difference(files[path], text)})")

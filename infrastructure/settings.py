@@ -14,6 +14,8 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
 ``LEDGER_RATE_LIMIT``      requests per API key per ``LEDGER_RATE_WINDOW_SECONDS`` (default 600 per 60; 0: no limit)
 ``LEDGER_METRICS_KEY``     bearer key for ``/metrics`` (unset: loopback clients only)
+``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
+``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
 """
 
@@ -59,6 +61,8 @@ class Settings(BaseSettings):
     rate_limit: NonNegativeInt = 600  # requests per API key per window, shared by all workers; 0: no limit
     rate_window_seconds: PositiveInt = 60
     metrics_key: str | None = None  # bearer key for /metrics; None: loopback clients only
+    tsa_url: str | None = None
+    tsa_ca_file: str | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_commands_topic: str = "ledger.commands"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import click
 
 from application.service import LedgerApplication
+from evidence.anchors import load_tsa
 from evidence.attachments import AttachmentStore
-from evidence.export import claim_as_of, export_bundle
+from evidence.export import claim_as_of, export_bundle, filing_as_of
 from evidence.verify import verify_bundle
 from ledger import clock
 from ledger.claim import Claim
@@ -37,16 +39,22 @@ def evidence() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="ZIP file to write.")
 @click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
 @click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
-def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, strict: bool) -> None:
-    """Write the evidence ZIP for CONTRACT_ID."""
+@click.option("--tsa-url", default=None, help="RFC 3161 timestamp authority: timestamp the head (default: LEDGER_TSA_URL).")
+@click.option("--tsa-ca-file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM CA certificates of the TSA (default: LEDGER_TSA_CA_FILE).")
+def export_command(contract_id: UUID, as_of: datetime | None, output: Path, account: str | None, strict: bool,
+                   tsa_url: str | None, tsa_ca_file: Path | None) -> None:
+    """Write the evidence ZIP for CONTRACT_ID (with LEDGER_TSA_URL, its chain head timestamped first)."""
     app = open_app()
     now = clock.now()
     day = as_of.date() if as_of else now.date()
     warn_about_rates(current_settings().rates_dir)
     try:
         store = AttachmentStore(app.store)
+        settings = current_settings()
+        tsa = load_tsa(tsa_url or settings.tsa_url, tsa_ca_file or settings.tsa_ca_file)
         bundle = export_bundle(app, account or default_account(), contract_id, as_of=day, generated_at=now,
-                               rates_dir=current_settings().rates_dir, attachments=store, strict=strict)
+                               rates_dir=current_settings().rates_dir, attachments=store, strict=strict, tsa=tsa)
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     output.write_bytes(bundle.data)
@@ -76,6 +84,25 @@ def claim_command(contract_id: UUID, as_of: datetime | None, account: str | None
     except LedgerError as error:
         fail_for_contract(app, error, contract_id, account or default_account())
     click.echo(json.dumps(found.to_dict(), indent=2, sort_keys=True) if as_json else claim_text(found))
+
+
+@evidence.command("filing")
+@click.argument("contract_id", type=click.UUID)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date the claim is computed to (default: today, UTC).")
+@click.option("--account", default=None, help="Account that owns the contract (default: $LEDGER_ACCOUNT or 'default').")
+@click.option("--strict", is_flag=True, envvar=STRICT_ENV, help=STRICT_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the filing as JSON (the shape of GET .../filing).")
+def filing_command(contract_id: UUID, as_of: datetime | None, account: str | None, strict: bool, as_json: bool) -> None:
+    """Print what an online money claim asks for: parties, amount, interest, court fee, particulars of claim."""
+    day = as_of.date() if as_of else clock.now().date()
+    app = open_app()
+    try:
+        found = filing_as_of(app, account or default_account(), contract_id, as_of=day,
+                             rates_dir=current_settings().rates_dir, strict=strict)
+    except LedgerError as error:
+        fail_for_contract(app, error, contract_id, account or default_account())
+    click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if as_json else filing_text(found.to_dict()))
 
 
 @evidence.command("verify")
@@ -129,4 +156,26 @@ def claim_text(claim: Claim) -> str:
         f"  interest               {money(claim.interest):>16}",
         f"  {claim.regime.compensation_label.lower():<22} {money(claim.compensation):>16}",
         f"  total claimed          {money(claim.total):>16}",
+    ])
+
+
+def filing_text(filing: dict[str, Any]) -> str:
+    """The filing as a person copies it into the court's form, field by field."""
+    def money(amount: int) -> str:
+        return format_minor(amount, filing["currency"])
+
+    def party(p: dict[str, Any]) -> str:
+        return ", ".join(str(x) for x in (p["name"], p["address"], p["email"]) if x)
+
+    interest, fee = filing["interest"], filing["court_fee"]
+    fee_line = (f"{money(fee['amount'])} ({fee['rule']}; fee table of {fee['effective_from']})" if fee
+                else "no fee table for this jurisdiction")
+    return "\n".join([
+        f"Money claim as of {filing['as_of']} ({filing['jurisdiction']})", "",
+        f"Claimant:   {party(filing['claimant'])}", f"Defendant:  {party(filing['defendant'])} ({filing['defendant']['kind']})",
+        f"Amount:     {money(filing['amount'])}",
+        f"Interest:   {money(interest['amount'])} from {interest['from']} to {interest['to']}, then "
+        f"{money(interest['daily_amount'])} a day", f"Basis:      {interest['basis']}",
+        f"Court fee:  {fee_line}", f"Total:      {money(filing['total'])}", "",
+        f"Particulars of claim ({filing['particulars_characters']} of 1,080 characters):", filing["particulars"],
     ])

@@ -10,6 +10,7 @@ import click
 from evidence.audit import audit
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
+from ledger_cli.anchor import anchor
 from ledger_cli.context import default_account, fail, fail_for_contract, open_app
 from ledger_cli.database import backup_command, db, restore_command
 from ledger_cli.demo import demo
@@ -29,6 +30,7 @@ cli.add_command(demo)
 cli.add_command(admin)
 cli.add_command(serve)
 cli.add_command(evidence)
+cli.add_command(anchor)
 cli.add_command(consume)
 cli.add_command(relay)
 cli.add_command(dev)

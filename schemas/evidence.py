@@ -54,3 +54,51 @@ class ClaimOut(Schema):
     compensation_label = fields.String(required=True, metadata={
         "description": "what the compensation is: \"Fixed compensation\" (UK/EU statute) or \"Double damages\" "
                        "(a freelance-payment statute)"})
+
+
+class PartyOut(Schema):
+    name = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    kind = fields.String(required=True, metadata={"description": "business or individual"})
+
+
+class FilingInterestOut(Schema):
+    amount = fields.Integer(required=True, metadata={"description": "interest to the as-of date, minor units"})
+    regime = fields.String(required=True)
+    basis = fields.String(required=True, metadata={"description": "the statutory or contractual basis, in words"})
+    annual_rates_percent = fields.List(fields.String(), required=True)
+    from_ = fields.String(required=True, allow_none=True, data_key="from", attribute="from", metadata={"format": "date"})
+    to = fields.String(required=True, metadata={"format": "date"})
+    daily_amount = fields.Integer(required=True, metadata={"description": "further interest a day, minor units"})
+
+
+class CourtFeeOut(Schema):
+    amount = fields.Integer(required=True, metadata={"description": "issue fee, minor units"})
+    claim_amount = fields.Integer(required=True, metadata={"description": "the amount the fee is banded on: claim "
+                                                                           "plus interest"})
+    band_up_to = fields.Integer(required=True, allow_none=True)
+    rule = fields.String(required=True)
+    source = fields.String(required=True)
+    effective_from = fields.String(required=True, metadata={"format": "date"})
+    online = fields.Boolean(required=True, metadata={"description": "within the online money claim service's limit"})
+
+
+class FilingOut(Schema):
+    contract_id = fields.String(required=True)
+    as_of = fields.String(required=True, metadata={"format": "date"})
+    jurisdiction = fields.String(required=True)
+    currency = fields.String(required=True)
+    claimant = fields.Nested(PartyOut, required=True)
+    defendant = fields.Nested(PartyOut, required=True)
+    principal = fields.Integer(required=True)
+    compensation = fields.Integer(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "principal + fixed compensation"})
+    interest = fields.Nested(FilingInterestOut, required=True)
+    court_fee = fields.Nested(CourtFeeOut, required=True, allow_none=True,
+                              metadata={"description": "null where the fee table does not apply"})
+    total = fields.Integer(required=True, metadata={"description": "amount + interest + court fee"})
+    particulars = fields.String(required=True, metadata={"description": "at most 1,080 characters"})
+    particulars_characters = fields.Integer(required=True)
+    full_statement_in_bundle = fields.Boolean(required=True)
+    statement_file = fields.String(required=True)

@@ -14,7 +14,9 @@ import pytest
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from tests import pg
+from tests.browser import chromium  # noqa: F401 - headless Chromium fixture
 from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
+from tests.tsa import local_tsa  # noqa: F401 - local RFC 3161 timestamp authority fixture
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -200,12 +200,15 @@ class FaultRun:
                 HttpClient(self.stack.url, key, http_share, tally, stop, give_up_at) for _ in range(HTTP_CLIENTS)
             ]
             threads.append(KafkaClient(f"127.0.0.1:{self.stack.kafka_port}", ACCOUNT, kafka_share, tally, stop))
-            prober = Prober(self.stack.url, stop)
+            prober_stop = threading.Event()
+            prober = Prober(self.stack.url, prober_stop)
             for thread in [*threads, prober]:
                 thread.start()
             self.run_faults(threading.Event())
             stop.set()
             give_up_at[0] = time.monotonic() + 120  # in-flight commands keep retrying, within bounds
+            self.wait_until_ready_after_the_last_outage(prober)
+            prober_stop.set()
             for thread in threads:
                 thread.join(timeout=180)
             prober.join(timeout=5)
@@ -213,6 +216,13 @@ class FaultRun:
         finally:
             self.stack.stop()
         return self.report
+
+    def wait_until_ready_after_the_last_outage(self, prober: Prober, bound_s: float = 60) -> None:
+        """The last fault may end with the run: keep probing (bounded) until the service is ready after it."""
+        last_end = max(self.outage_ends.values(), default=None)
+        deadline = time.monotonic() + bound_s
+        while last_end is not None and prober.ready_again_after(last_end) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def conclude(self, tally: Tally, prober: Prober, contracts: list[str]) -> None:
         report = self.report
