@@ -13,6 +13,7 @@ COPY infrastructure ./infrastructure
 COPY projections ./projections
 COPY schemas ./schemas
 COPY evidence ./evidence
+COPY dunning ./dunning
 COPY api ./api
 COPY consumers ./consumers
 COPY ledger_cli ./ledger_cli

@@ -34,6 +34,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "idempotency_conflict": 409,
     "version_conflict": 412,
     "store_unavailable": 503,
+    "mail_not_sent": 503,
     "configuration_error": 500,
     "history_mismatch": 500,
     "rate_limited": 429,

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, errors, evidence, metrics, readmodels, requestlog, security, service
+from api import commands, contracts, dunning, errors, evidence, metrics, readmodels, requestlog, security, service
 from api.config import settings
 from api.openapi import build_spec
 from application.service import LedgerApplication
@@ -25,6 +25,7 @@ BLUEPRINTS: list[Blueprint] = [
     commands.blueprint,
     evidence.blueprint,
     readmodels.blueprint,
+    dunning.blueprint,
 ]
 
 
@@ -51,4 +52,5 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     app.extensions["openapi"] = build_spec(app)  # fails at start-up, before the store is opened, if a route is undocumented
     app.extensions["ledger"] = build_ledger(values)
     readmodels.register(app, StoreConfig(values["DATABASE_URL"]), values["RUN_PROJECTIONS"])
+    dunning.register(app, StoreConfig(values["DATABASE_URL"]))
     return app

@@ -9,11 +9,11 @@ workers, whichever one answers the scrape.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -21,6 +21,7 @@ from ledger import clock
 from ledger.errors import LedgerError
 from ledger.rates import load_rate_tables
 from ledger.rates.status import rate_warnings, table_status
+from projections.outbox import STATUSES
 
 REQUESTS = Counter("ledger_http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -68,6 +69,34 @@ class RateTablesCollector(Collector):
         yield gauge
 
 
+class OutboxCollector(Collector):
+    """The dunning outbox as the dispatchers left it (read at scrape time, so every dispatcher process counts)."""
+
+    def __init__(self, counts: Callable[[], tuple[dict[str, int], int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        by_status, failures = self.counts()
+        gauge = GaugeMetricFamily("ledger_dunning_outbox", "Reminders in the dunning outbox by status", labels=["status"])
+        for status in STATUSES:
+            gauge.add_metric([status], by_status.get(status, 0))
+        yield gauge
+        yield CounterMetricFamily("ledger_dunning_send_failures", "Reminder emails the SMTP server refused or could "
+                                  "not take (each attempt)", value=failures)
+
+
+def outbox_exposition() -> bytes:
+    service = current_app.extensions.get("dunning")
+    if service is None:
+        return b""
+    registry = CollectorRegistry()
+    registry.register(OutboxCollector(service.counts))
+    try:
+        return generate_latest(registry)
+    except LedgerError:  # the read-model database is down: the request metrics still answer
+        return b""
+
+
 def rate_warnings_now() -> list[str]:
     try:
         tables = load_rate_tables(current_app.config.get("RATES_DIR"))
@@ -84,7 +113,8 @@ def exposition() -> Response:
         MultiProcessCollector(registry, path=directory)
     rates = CollectorRegistry()
     rates.register(RateTablesCollector(current_app.config.get("RATES_DIR")))
-    return Response(generate_latest(registry) + generate_latest(rates), mimetype=CONTENT_TYPE_LATEST)
+    body = generate_latest(registry) + generate_latest(rates) + outbox_exposition()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
 def register(app: Flask) -> None:

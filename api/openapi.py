@@ -66,6 +66,7 @@ class Operation:
     description: str = ""
     if_match: bool = False
     raw_body: str = ""  # media type of a raw (non-JSON) request body, e.g. an upload; implies Idempotency-Key
+    idempotent: bool = False  # a POST without a body that still takes an Idempotency-Key
 
 
 def operation(summary: str, tag: str, **details: Any) -> Callable[[View], View]:
@@ -113,7 +114,7 @@ class Builder:
             params.append({"in": "path", "name": name, "required": True, "schema": schema})
         if op.query is not None:
             params.append({"in": "query", "schema": op.query})
-        if op.body is not None or op.raw_body:
+        if op.body is not None or op.raw_body or op.idempotent:
             params.append(IDEMPOTENCY_HEADER)
         if op.if_match:
             params.append(IF_MATCH_HEADER)

@@ -17,6 +17,7 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
 ``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
+``LEDGER_SMTP_*``          the reminder dispatcher's mail server: host, port, security, username, password, from, timeout
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import NonNegativeInt, PositiveInt, ValidationError
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -73,6 +74,14 @@ class Settings(BaseSettings):
     kafka_partitions: PositiveInt = 6
     kafka_session_timeout_ms: PositiveInt = 10_000
     kafka_heartbeat_interval_ms: PositiveInt = 3_000
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: PositiveInt = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "ledger@localhost"
+    smtp_timeout: PositiveFloat = 30.0
 
     @classmethod
     def settings_customise_sources(

@@ -175,6 +175,24 @@ class DateOutOfOrder(RuleViolation):
     code = "date_out_of_order"
 
 
+class ReminderNotFound(NotFound):
+    """Raised when the account has no dispatch intent (draft, outbox entry or queued letter) with the id asked for."""
+
+    code = "reminder_not_found"
+
+
+class ReminderNotPending(RuleViolation):
+    """Raised when a reminder is approved or discarded but is not a draft waiting for review (nothing changes)."""
+
+    code = "reminder_not_pending"
+
+
+class MailNotSent(LedgerError):
+    """Raised when the SMTP server is unreachable or refuses a reminder: nothing is recorded, it is retried later."""
+
+    code = "mail_not_sent"
+
+
 class RatesUnavailable(LedgerError):
     """Raised when interest is asked for a date the reference-rate tables do not cover."""
 

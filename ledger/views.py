@@ -14,8 +14,15 @@ def money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currency": currency}
 
 
+def claims_filed(contract: Contract, as_of: str) -> list[dict[str, Any]]:
+    return [c for c in contract.claims if c["on"] <= as_of]
+
+
 def is_held(contract: Contract, invoice: InvoiceState, as_of: str) -> bool:
-    """A reminder waits while a dispute covering the invoice is open or a promise to pay has not yet fallen due."""
+    """A reminder waits while a dispute covering the invoice is open or a promise to pay has not yet fallen due;
+    once a claim is filed, no pre-action step is due again (the court has the debt)."""
+    if claims_filed(contract, as_of):
+        return True
     for dispute in contract.open_disputes(as_of):
         if not dispute.invoice_numbers or invoice.number in dispute.invoice_numbers:
             return True
@@ -93,6 +100,9 @@ def next_action(contract: Contract, as_of: str, due: list[dict[str, Any]]) -> st
         return "none: the contract is closed"
     if contract.open_disputes(as_of):
         return "resolve the open dispute"
+    claims = claims_filed(contract, as_of)
+    if claims and contract.outstanding(as_of) > 0:
+        return claim_step(claims[-1], as_of)
     if due:
         first = due[0]
         if first["stage"] == "ready_to_file":
@@ -120,6 +130,17 @@ def next_action(contract: Contract, as_of: str, due: list[dict[str, Any]]) -> st
     if contract.outstanding(as_of) > 0:
         return "wait for payment (nothing is overdue yet)"
     return "close the contract" if contract.status(as_of) == "settled" else "none"
+
+
+def claim_step(claim: dict[str, Any], as_of: str) -> str:
+    """The next step of a filed claim: await the judgment, then collect what it awarded."""
+    judgment = claim["judgment"]
+    if judgment is None or judgment["on"] > as_of:
+        return (f"claim {claim['claim_reference']} is before {claim['court']} (filed {claim['on']}): "
+                "record the judgment when it is given")
+    outcome = judgment["outcome"].replace("_", " ")
+    return (f"judgment on claim {claim['claim_reference']} ({outcome}, {judgment['on']}): "
+            "record payments as they come, or enforce the judgment")
 
 
 def contract_summary(contract: Contract, as_of: str) -> dict[str, Any]:

@@ -83,20 +83,23 @@ def dev() -> None:
     """Local development helpers."""
 
 
-def dev_processes(api_bind: str) -> list[list[str]]:
-    return [["serve", "--bind", api_bind], ["consume"], ["relay"], ["project", "--source", "kafka"]]
+def dev_processes(api_bind: str, smtp_port: int) -> list[list[str]]:
+    return [["serve", "--bind", api_bind], ["consume"], ["relay"], ["project", "--source", "kafka"],
+            ["dev", "mailsink", "--port", str(smtp_port)], ["remind", "--smtp-port", str(smtp_port)]]
 
 
 @dev.command()
 @click.option("--kafka-port", default=9092, show_default=True, help="Loopback port for the Tansu broker.")
 @click.option("--api-bind", default="127.0.0.1:8000", show_default=True, help="HOST:PORT of the HTTP API.")
-def up(kafka_port: int, api_bind: str) -> None:
-    """Start a Tansu broker, then the API, consumer, relay and projections; Ctrl-C stops them all."""
+@click.option("--smtp-port", default=1025, show_default=True, help="Loopback port of the local mail sink.")
+def up(kafka_port: int, api_bind: str, smtp_port: int) -> None:
+    """Start a Tansu broker, then the API, consumer, relay, projections, a mail sink (messages in ./mail) and the
+    reminder dispatcher sending to it; Ctrl-C stops them all."""
     root = click.get_current_context().find_root().command
     known = set(getattr(root, "commands", {}))
-    processes = [argv for argv in dev_processes(api_bind) if argv[0] in known]
+    processes = [argv for argv in dev_processes(api_bind, smtp_port) if argv[0] in known]
     broker = tansu.start(kafka_port)
-    env = {**os.environ, "LEDGER_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka_port}"}
+    env = {**os.environ, "LEDGER_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka_port}", "LEDGER_SMTP_HOST": "127.0.0.1"}
     open_app(create_tables=True).close()  # tables once, before the workers start
     children = [subprocess.Popen([sys.argv[0], *argv], env=env) for argv in processes]
     click.echo(f"dev: Tansu broker on 127.0.0.1:{kafka_port}; started: {', '.join(' '.join(a) for a in processes)}")

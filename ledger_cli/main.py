@@ -16,8 +16,10 @@ from ledger_cli.database import backup_command, db, restore_command
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
+from ledger_cli.mailsink import mailsink
 from ledger_cli.project import project
 from ledger_cli.rates import rates
+from ledger_cli.remind import remind
 from ledger_cli.serve import serve
 
 
@@ -34,12 +36,14 @@ cli.add_command(anchor)
 cli.add_command(consume)
 cli.add_command(relay)
 cli.add_command(dev)
+dev.add_command(mailsink)
 cli.add_command(healthcheck)
 cli.add_command(project)
 cli.add_command(db)
 cli.add_command(backup_command)
 cli.add_command(restore_command)
 cli.add_command(rates)
+cli.add_command(remind)
 
 
 @cli.command()

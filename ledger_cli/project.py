@@ -13,6 +13,7 @@ from tqdm import tqdm
 from infrastructure.store import StoreConfig
 from ledger_cli.context import current_settings
 from ledger_cli.kafka import project_from_kafka
+from projections import outbox
 from projections.db import Database
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
@@ -50,10 +51,12 @@ def project(names: tuple[str, ...], rebuild_name: str | None, show_status: bool,
 
 
 def create_read_model_tables(store: StoreConfig) -> None:
-    """Part of ``ledger db migrate``: the read models' tables, created once before any worker starts."""
+    """Part of ``ledger db migrate``: the read models' tables (and the dunning outbox's), created once before any
+    worker starts."""
     db = Database(store)
     try:
         ensure_tables(db, list(READ_MODELS.values()))
+        outbox.ensure_tables(db)
     finally:
         db.close()
 

@@ -116,12 +116,15 @@ def aging_rows(contract: Contract) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def hold_rows(contract: Contract) -> list[tuple[Any, ...]]:
-    """Intervals [start, end) when a dispute or an unbroken promise holds reminders; number None = every invoice."""
+    """Intervals [start, end) when a dispute, an unbroken promise or a filed claim holds reminders; number None = every
+    invoice."""
     cid, holds = str(contract.id), list[tuple[Any, ...]]()
     for dispute in contract.disputes.values():
         numbers: list[str | None] = list(dispute.invoice_numbers) or [None]
         for number in numbers:
             holds.append((cid, number, "dispute", dispute.opened_on, dispute.resolved_on))
+    for claim in contract.claims:  # once filed, the court has the debt: no pre-action step is due again
+        holds.append((cid, None, "claim", claim["on"], None))
     for promise in contract.promises:
         until = add_days(promise["promised_by"], 1)
         covered: list[str | None] = list(promise["invoice_numbers"]) or [None]

@@ -16,6 +16,7 @@ from infrastructure.store import StoreConfig
 from tests import pg
 from tests.browser import chromium  # noqa: F401 - headless Chromium fixture
 from tests.kafka import kafka_broker, kafka_settings  # noqa: F401 - Tansu broker fixtures
+from tests.smtp import mail_server  # noqa: F401 - a real SMTP server (aiosmtpd)
 from tests.tsa import local_tsa  # noqa: F401 - local RFC 3161 timestamp authority fixture
 
 

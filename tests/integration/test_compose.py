@@ -16,7 +16,7 @@ from ledger_cli.main import cli
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
-LEDGER_SERVICES = {"migrate", "api", "consumer", "relay", "projections", "anchor"}
+LEDGER_SERVICES = {"migrate", "api", "consumer", "relay", "projections", "anchor", "remind"}
 
 
 def services() -> dict[str, Any]:
@@ -48,7 +48,7 @@ def test_every_ledger_service_command_names_a_real_subcommand_with_valid_options
         command = found[name]["command"]
         assert command[0] == "ledger", name
         resolve(command[1:])
-    for name in ("consumer", "relay", "projections", "anchor"):
+    for name in ("consumer", "relay", "projections", "anchor", "remind"):
         test = found[name]["healthcheck"]["test"]
         assert test[:2] == ["CMD", "ledger"], name
         resolve(test[2:])

@@ -83,3 +83,23 @@ def test_the_reminders_due_read_model_pins_the_schedule_and_its_holds(store: Sto
     finally:
         runner.close()
         app.close()
+
+
+def test_once_a_claim_is_filed_the_read_model_lists_no_pre_action_step_for_the_contract(store: StoreConfig) -> None:
+    app = LedgerApplication(store, create_tables=True)
+    claimed = contract_with_invoice(app, "CLAIMED")
+    remind(app, claimed, "CLAIMED-1", "letter_before_action", date(2026, 3, 31))
+    run(app, claimed, "file_claim", occurred_on=date(2026, 4, 20), court="County Court", claim_reference="K9",
+        amount_claimed=money(100_000))
+    runner = Runner(store, ["reminders"], app=app)
+    try:
+        runner.catch_up()
+        assert due_on(runner, "2026-04-19") == {"CLAIMED-1": ("ready_to_file", "2026-04-15")}  # business: 14 days
+        assert due_on(runner, "2026-04-20") == {}
+        assert due_on(runner, "2026-09-01") == {}
+        summary = app.summary(ACCOUNT, claimed, date(2026, 4, 21))
+        assert summary["reminders_due"] == []
+        assert summary["next_action"].startswith("claim K9 is before County Court (filed 2026-04-20)")
+    finally:
+        runner.close()
+        app.close()

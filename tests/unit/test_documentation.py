@@ -36,6 +36,7 @@ OUR_PACKAGES = (
     "consumers",
     "evidence",
     "schemas",
+    "dunning",
     "ledger_cli",
     "bench",
     "tests",

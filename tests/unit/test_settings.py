@@ -32,6 +32,13 @@ VARIABLES = {
     "LEDGER_KAFKA_PARTITIONS": ("12", 12),
     "LEDGER_KAFKA_SESSION_TIMEOUT_MS": ("6000", 6000),
     "LEDGER_KAFKA_HEARTBEAT_INTERVAL_MS": ("2000", 2000),
+    "LEDGER_SMTP_HOST": ("smtp.example.com", "smtp.example.com"),
+    "LEDGER_SMTP_PORT": ("587", 587),
+    "LEDGER_SMTP_SECURITY": ("starttls", "starttls"),
+    "LEDGER_SMTP_USERNAME": ("billing", "billing"),
+    "LEDGER_SMTP_PASSWORD": ("secret", "secret"),
+    "LEDGER_SMTP_FROM": ("billing@example.com", "billing@example.com"),
+    "LEDGER_SMTP_TIMEOUT": ("12.5", 12.5),
 }
 DEFAULTS = {
     "database_url": None,
@@ -55,6 +62,13 @@ DEFAULTS = {
     "kafka_partitions": 6,
     "kafka_session_timeout_ms": 10_000,
     "kafka_heartbeat_interval_ms": 3_000,
+    "smtp_host": "127.0.0.1",
+    "smtp_port": 25,
+    "smtp_security": "none",
+    "smtp_username": None,
+    "smtp_password": None,
+    "smtp_from": "ledger@localhost",
+    "smtp_timeout": 30.0,
 }
 
 
