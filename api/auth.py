@@ -7,7 +7,7 @@ contract's existence is never revealed across accounts.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from api.edge import ledger
 from api.errors import Problem
@@ -15,13 +15,22 @@ from api.errors import Problem
 SECURITY_SCHEME = "bearerAuth"
 
 
-def authenticate_request() -> None:
+def bearer_token() -> str:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    account = ledger().authenticate(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
-    if account is None:
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def authenticate_request() -> None:
+    """A valid, unrevoked key (read from the store on every request: no cache outlives a revocation), within its limit."""
+    key = bearer_token()
+    record = ledger().identify(key) if key else None
+    if record is None:
         raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
                       headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
-    g.account_id = account
+    g.account_id = record.account_id
+    limit = current_app.config["RATE_LIMIT"]
+    if limit:
+        ledger().count_request(record.key_id, limit, current_app.config["RATE_WINDOW_SECONDS"])
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

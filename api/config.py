@@ -17,6 +17,7 @@ from infrastructure.settings import Settings
 KEYS = {"DATABASE_URL": "database_url", "MAX_BODY_BYTES": "max_body_bytes", "CREATE_TABLES": "create_tables",
         "RATES_DIR": "rates_dir", "RATES_STRICT": "rates_strict", "RUN_PROJECTIONS": "run_projections",
         "TSA_URL": "tsa_url", "TSA_CA_FILE": "tsa_ca_file",
+        "RATE_LIMIT": "rate_limit", "RATE_WINDOW_SECONDS": "rate_window_seconds", "METRICS_KEY": "metrics_key",
         "WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private"}
 
 

@@ -18,6 +18,7 @@ from api.errors import Problem
 from api.startup import ready
 from application.idempotency import IDEMPOTENCY_KEY_MAX
 from application.service import LedgerApplication
+from schemas import jsontext
 
 IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
@@ -36,17 +37,15 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
     return Response(text, status=status, mimetype="application/json", headers=headers)
 
 
-def reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def json_body() -> Any:
     """The parsed body: 415 unless JSON, 413 over the limit (Werkzeug), 400 if it does not parse."""
     if not request.is_json:
         raise Problem(415, "unsupported_media_type", "send the body as application/json")
     data = body_bytes()
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=reject_constant)
+        return jsontext.loads(data.decode("utf-8"))
+    except jsontext.DuplicateKey as error:
+        raise Problem(400, "duplicate_json_key", f"the body is ambiguous: {error}") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Problem(400, "malformed_json", f"the body is not valid UTF-8 JSON: {error}") from None
 

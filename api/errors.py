@@ -36,11 +36,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "store_unavailable": 503,
     "mail_not_sent": 503,
     "configuration_error": 500,
+    "history_mismatch": 500,
+    "rate_limited": 429,
     "ledger_error": 422,
 }
 # Codes of errors raised by the HTTP layer itself (see Problem), for the docs.
 HTTP_CODES = {
-    400: ("malformed_json", "idempotency_key_required", "invalid_if_match", "bad_request"),
+    400: ("malformed_json", "duplicate_json_key", "idempotency_key_required", "invalid_if_match", "bad_request"),
     401: ("unauthorized",),
     404: ("not_found",),
     405: ("method_not_allowed",),
@@ -94,6 +96,8 @@ def field_errors(error: LedgerError) -> dict[str, Any]:
 def on_ledger_error(error: LedgerError) -> Response:
     status = status_of(error)
     headers = {"Retry-After": "1"} if status == 503 else None
+    if status == 429:
+        headers = {"Retry-After": str(error.details.get("retry_after", 1))}
     return problem(status, error.code, error.message, field_errors(error), headers)
 
 

@@ -12,7 +12,19 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from api import commands, contracts, dunning, errors, evidence, integrations, metrics, readmodels, service
+from api import (
+    commands,
+    contracts,
+    dunning,
+    errors,
+    evidence,
+    integrations,
+    metrics,
+    readmodels,
+    requestlog,
+    security,
+    service,
+)
 from api.config import settings
 from api.openapi import build_spec
 from api.startup import open_or_retry
@@ -46,8 +58,10 @@ def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Fla
     app.config.update(values)
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_BODY_BYTES"]
     app.config["PROMETHEUS_MULTIPROC_DIR"] = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    requestlog.register(app)  # first: the request id is set before any other hook runs
     errors.register(app)
     metrics.register(app)
+    security.register(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.extensions["openapi"] = build_spec(app)  # fails at start-up, before the store is opened, if a route is undocumented

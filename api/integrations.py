@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, current_app
 from api.auth import protect
 from api.edge import account_id, idempotency_key, json_body, load_query, respond
 from api.openapi import GET_ERRORS, POST_ERRORS, operation
+from api.positions import position_of, token
 from api.startup import ready
 from infrastructure.store import StoreConfig
 from projections.integrations import Integrations
@@ -55,10 +56,11 @@ def integrations() -> Integrations:
 )
 def feed() -> Response:
     query = load_query(FeedQuery())
+    waited = position_of(query["min_position"]) if "min_position" in query else None
     page, position = integrations().feed_page(
-        account_id(), query["after"], query["limit"], query["types"], query["wait"], query.get("min_position")
+        account_id(), query["after"], query["limit"], query["types"], query["wait"], waited
     )
-    return respond(FeedPageOut().dump(page), headers={POSITION_HEADER: str(position)})
+    return respond(FeedPageOut().dump(page), headers={POSITION_HEADER: token(position)})
 
 
 @blueprint.post("/webhooks/endpoints")

@@ -29,6 +29,7 @@ LATENCY = Histogram(
     "ledger_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 EVENTS = Counter("ledger_events_appended", "Contract events appended through the HTTP API", ["type"])
 
 
@@ -43,7 +44,8 @@ def start_timer() -> None:
 
 def observe(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    labels = (request.method, route, str(response.status_code))
+    method = request.method if request.method in KNOWN_METHODS else "other"  # one series per known method, no more
+    labels = (method, route, str(response.status_code))
     REQUESTS.labels(*labels).inc()
     LATENCY.labels(*labels).observe(time.perf_counter() - g.get("started", time.perf_counter()))
     return response

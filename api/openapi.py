@@ -27,15 +27,18 @@ SchemaRef = type[Schema] | Schema | dict[str, Any] | str | None
 CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 ERROR_DESCRIPTIONS = {
     400: "malformed JSON, missing Idempotency-Key or bad If-Match",
-    401: "no API key or an unknown one",
+    401: "no API key, an unknown one or a revoked one",
     404: "no such contract in this account (or no such milestone, invoice, payment, dispute)",
     409: "the Idempotency-Key was used for another request, or the thing already exists",
     412: "If-Match names a version that is no longer current",
     413: "the body is larger than the configured limit",
     415: "the body is not application/json",
     422: "the request does not pass validation or breaks a business rule",
+    429: "this API key is over its request limit; retry after Retry-After seconds",
     503: "the store is unreachable; retry",
 }
+PROTECTED_ERRORS = (401, 429)  # every route behind an API key can answer these
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
 COMPONENTS: dict[str, type[Schema]] = {
     "Problem": responses.ProblemOut,
     "ContractSummary": responses.SummaryOut,
@@ -117,13 +120,15 @@ class Builder:
             params.append(IF_MATCH_HEADER)
         return params
 
-    def responses(self, op: Operation) -> dict[str, Any]:
+    def responses(self, op: Operation, protected: bool) -> dict[str, Any]:
         content = {op.content_type: {"schema": op.response}} if op.response is not None else {op.content_type: {}}
         answers: dict[str, Any] = {str(op.status): {"description": "success", "content": content}}
         problem = {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        errors = op.errors or (POST_ERRORS if op.body is not None else ())
-        for status in errors:
+        errors = set(op.errors or (POST_ERRORS if op.body is not None else ())) | set(PROTECTED_ERRORS if protected else ())
+        for status in sorted(errors):
             answers[str(status)] = {"description": ERROR_DESCRIPTIONS.get(status, "error"), "content": problem}
+            if status in (429, 503):
+                answers[str(status)]["headers"] = RETRY_AFTER
         answers["default"] = {"description": "any other error, as problem details", "content": problem}
         return answers
 
@@ -132,7 +137,7 @@ class Builder:
             "summary": op.summary,
             "tags": [op.tag],
             "parameters": self.parameters(rule_arguments, op),
-            "responses": self.responses(op),
+            "responses": self.responses(op, protected),
         }
         if op.description:
             document["description"] = op.description

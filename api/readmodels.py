@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 from api.auth import protect
 from api.edge import account_id, load_query, respond
 from api.openapi import GET_ERRORS, operation
+from api.positions import position_of, token
 from api.startup import ready
 from infrastructure.store import StoreConfig
 from projections.runner import start_background
@@ -33,7 +34,7 @@ from schemas.readmodels import (
 
 blueprint = protect(Blueprint("readmodels", __name__, url_prefix="/v1"))
 POSITION_HEADER = "X-Ledger-Position"
-DESCRIPTION = "From the read models; X-Ledger-Position tells how far they have applied the log."
+DESCRIPTION = "From the read models; X-Ledger-Position (an opaque token) tells how far they have applied the log."
 
 
 def read_models() -> ReadModels:
@@ -42,12 +43,14 @@ def read_models() -> ReadModels:
 
 def answer(schema: Schema, result: tuple[dict[str, Any], int]) -> Response:
     body, position = result
-    return respond(schema.dump(body), headers={POSITION_HEADER: str(position)})
+    return respond(schema.dump(body), headers={POSITION_HEADER: token(position)})
 
 
 def query_of(schema: Schema) -> dict[str, Any]:
     """The query with dates as ISO strings (the read models' form)."""
     query = load_query(schema)
+    if "min_position" in query:
+        query["min_position"] = position_of(query["min_position"])
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in query.items()}
 
 

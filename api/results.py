@@ -15,6 +15,7 @@ from flask import Response
 
 from api.edge import account_id, etag, ledger, respond
 from api.metrics import count_events
+from api.positions import token
 from application.idempotency import CommandResult
 from ledger.views import contract_summary
 from schemas.responses import SummaryOut
@@ -32,7 +33,7 @@ def recorded_summary(result: CommandResult) -> dict[str, Any]:
 def command_response(result: CommandResult) -> Response:
     headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version),
                # at least this write's log position: pass it as min_position to read it back from the read models
-               "X-Ledger-Position": str(ledger().recorder.max_notification_id() or 0)}
+               "X-Ledger-Position": token(ledger().recorder.max_notification_id() or 0)}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     else:

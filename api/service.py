@@ -10,6 +10,7 @@ from api import metrics
 from api.edge import ledger, respond
 from api.openapi import build_spec, operation
 from api.readmodels import read_models
+from api.security import check_metrics_access
 from schemas.responses import HealthOut, ReadyOut
 
 blueprint = Blueprint("service", __name__)
@@ -33,8 +34,10 @@ def readyz() -> Response:
 
 
 @blueprint.get("/metrics")
-@operation("Prometheus metrics", TAG, content_type="text/plain")
+@operation("Prometheus metrics (operator only: the metrics token, or loopback clients when none is set)", TAG,
+           content_type="text/plain", errors=(404,))
 def prometheus() -> Response:
+    check_metrics_access()
     return metrics.exposition()
 
 

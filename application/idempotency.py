@@ -16,9 +16,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
+from application import audit
 from application.guard import guarded
 from ledger.chain import canonical_json
-from ledger.errors import IdempotencyConflict, ValidationError
+from ledger.errors import HistoryMismatch, IdempotencyConflict, ValidationError
 from ledger.records import IdempotencyRecord, idempotency_id
 from ledger.terms import check_unicode
 
@@ -86,7 +87,19 @@ def replay(app: Application[UUID], account_id: str, key: str, digest: str) -> Co
         return None
     if record.digest != digest:
         raise IdempotencyConflict("this idempotency key was used for a different command", key=key)
-    return CommandResult(**record.result, replayed=True)
+    result = CommandResult(**record.result, replayed=True)
+    check_recorded(app, result)
+    return result
+
+
+def check_recorded(app: Application[UUID], result: CommandResult) -> None:
+    """The log must still hold the event a stored result names, with the same hash; else it was altered."""
+    stored = guarded(app.recorder.select_events, UUID(result.contract_id), gt=result.version - 1, lte=result.version)
+    if not stored or audit.chain_record(app, stored[0]).hash != result.fingerprint:
+        raise HistoryMismatch(
+            f"the recorded result of this command (version {result.version} of contract {result.contract_id}) "
+            "is no longer in the event log: the history was altered; run `ledger audit`",
+            contract_id=result.contract_id, version=result.version)
 
 
 def record_of(account_id: str, key: str, digest: str, result: CommandResult) -> IdempotencyRecord:

@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
+    Mapper,
     OperationalError,
     StoredEvent,
 )
@@ -36,8 +37,12 @@ from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
 from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
+from infrastructure.history import guard_sqlite
+from infrastructure.keyusage import KeyUsage
+from infrastructure.requests import RequestMapper
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
+from ledger.accounts import ApiKey
 from ledger.chain import ChainRecord, VerifyResult
 from ledger.commands import ContractCommand, IssueInvoice, SignContract
 from ledger.contract import Contract
@@ -79,15 +84,32 @@ class LedgerApplication(Application[UUID]):
         bound_recorder(self.recorder)
         if self.snapshots is not None:
             bound_recorder(self.snapshots.recorder)
+        schema = store.pg_schema if store.kind == "postgres" else ""
+        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema)  # type: ignore[attr-defined]
+        if create_tables:
+            self.guarded(self.key_usage.create_tables)
+        if create_tables and store.kind == "sqlite":
+            guard_sqlite(store.sqlite_path, self.event_tables())
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = super().construct_factory(env)
         tune_factory(factory)
         return factory
 
+    def event_tables(self) -> list[str]:
+        """The tables holding history (events and snapshots): append-only, see infrastructure.history."""
+        tables = [self.recorder.events_table_name]  # type: ignore[attr-defined]
+        if self.snapshots is not None:
+            tables.append(self.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+        return tables
+
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings: the library must not pick up PERSISTENCE_MODULE, LEDGER_* or anything else from os.environ."""
         return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, plus the request id of the work in progress (see infrastructure.requests)."""
+        return RequestMapper(transcoder=self.construct_transcoder())
 
     def construct_transcoder(self) -> JSONTranscoder:
         transcoder = LedgerTranscoder()
@@ -123,9 +145,31 @@ class LedgerApplication(Application[UUID]):
         return str(self.guarded(accounts.create_api_key, self, account_id))
 
     def authenticate(self, key: str) -> str | None:
-        """The account id the key belongs to, or None."""
+        """The account id the key belongs to, or None (unknown or revoked)."""
         account_id: str | None = self.guarded(accounts.authenticate, self, key)
         return account_id
+
+    def identify(self, key: str) -> ApiKey | None:
+        """The key's record, if the key is valid and not revoked."""
+        record: ApiKey | None = self.guarded(accounts.identify, self, key)
+        return record
+
+    def count_request(self, key_id: str, limit: int, window_s: int) -> None:
+        """Count one request of the key against its limit (shared by every worker through the store)."""
+        self.guarded(accounts.count_request, self.key_usage, key_id, limit, window_s)
+
+    def list_keys(self, account_id: str | None = None) -> list[accounts.KeyInfo]:
+        last_used = self.guarded(self.key_usage.last_used)
+        found: list[accounts.KeyInfo] = self.guarded(accounts.list_keys, self, account_id, last_used)
+        return found
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        record: ApiKey = self.guarded(accounts.revoke_key, self, key_id)
+        return record
+
+    def rotate_key(self, key_id: str) -> tuple[str, ApiKey]:
+        rotated: tuple[str, ApiKey] = self.guarded(accounts.rotate_key, self, key_id)
+        return rotated
 
     # -- writes ---------------------------------------------------------------
     def sign_contract(

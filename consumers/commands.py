@@ -11,7 +11,6 @@ caller retries it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -26,6 +25,7 @@ from consumers.dead_letters import RETRYABLE, VALUE_BYTES_MAX, DeadLetter, from_
 from ledger.commands import COMMAND_NAMES, ContractCommand, SignContract
 from ledger.errors import LedgerError
 from ledger.terms import ACCOUNT_ID_MAX
+from schemas import jsontext
 from schemas.commands import COMMAND_SCHEMAS, SIGN_CONTRACT
 
 COMMAND_TYPES = COMMAND_NAMES
@@ -59,8 +59,8 @@ def parse_envelope(value: bytes | None) -> Envelope:
     if value is None or len(value) > VALUE_BYTES_MAX:
         raise DeadLetter("invalid_json", "the value is empty or larger than 1 MB")
     try:
-        document = json.loads(value.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = jsontext.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:  # not JSON, NaN/Infinity, or a key given twice
         raise DeadLetter("invalid_json", f"the value is not UTF-8 JSON: {error}") from error
     if not isinstance(document, dict):
         raise DeadLetter("invalid_envelope", "the envelope must be a JSON object")

@@ -157,7 +157,8 @@ class Dispatcher:
 
     def deliver(self, intent: Intent) -> bool:
         data = self.attachments.get(intent.account_id, intent.document_hash or "")
-        assert data is not None, "the bytes of a message being sent are stored before it is sent"
+        if data is None:  # the bytes of a message being sent are stored before it is sent
+            raise LookupError(f"no stored message {intent.document_hash} for account {intent.account_id}")
         try:
             mailer.send(self.smtp, intent.recipient, data)
         except MailNotSent as error:

@@ -12,6 +12,8 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_RATES_DIR``       an operator-updated copy of the reference-rate tables
 ``LEDGER_RATES_STRICT``    yes: refuse rather than carry a rate past its verified-through date (default no)
 ``LEDGER_RUN_PROJECTIONS`` yes/no (unset: read models in a background thread on SQLite only)
+``LEDGER_RATE_LIMIT``      requests per API key per ``LEDGER_RATE_WINDOW_SECONDS`` (default 600 per 60; 0: no limit)
+``LEDGER_METRICS_KEY``     bearer key for ``/metrics`` (unset: loopback clients only)
 ``LEDGER_TSA_URL``         an RFC 3161 timestamp authority for chain heads (unset: nothing is timestamped)
 ``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_WEBHOOKS_ALLOW_PRIVATE`` yes: webhook URLs may resolve to private addresses (the API; ``ledger webhooks``
@@ -27,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import PositiveFloat, PositiveInt, ValidationError
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
     rates_dir: str | None = None
     rates_strict: bool = False
     run_projections: bool | None = None
+    rate_limit: NonNegativeInt = 600  # requests per API key per window, shared by all workers; 0: no limit
+    rate_window_seconds: PositiveInt = 60
+    metrics_key: str | None = None  # bearer key for /metrics; None: loopback clients only
     tsa_url: str | None = None
     tsa_ca_file: str | None = None
     webhooks_allow_private: bool = False

@@ -20,6 +20,8 @@ from ledger.records import NAMESPACE
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 KEY_PREFIX = "lk_"
 KEY_LENGTH_MAX = 200
+KEY_PREFIX_SHOWN = 7  # "lk_" and four characters: enough to recognise a key, far too little to guess it
+KEY_ID_LENGTH = 16
 
 
 def account_aggregate_id(account_id: str) -> UUID:
@@ -48,16 +50,35 @@ class Account(Aggregate):
 
 
 class ApiKey(Aggregate):
-    """An API key of an account, known only by its SHA-256."""
+    """An API key of an account, known only by its SHA-256 and the first characters shown to its owner.
+
+    Revoking is an event like any other: the key's history says when it stopped working.
+    """
+
+    revoked = False  # keys issued before revocation existed have no such attribute in their state
 
     @staticmethod
-    def create_id(key_hash: str, account_id: str) -> UUID:
+    def create_id(key_hash: str, account_id: str, prefix: str = "") -> UUID:
         return api_key_aggregate_id(key_hash)
 
     @event("Issued")
-    def __init__(self, key_hash: str, account_id: str) -> None:
+    def __init__(self, key_hash: str, account_id: str, prefix: str = "") -> None:
         self.key_hash = key_hash
         self.account_id = account_id
+        self.prefix = prefix
+
+    @event("Revoked")
+    def revoke(self) -> None:
+        self.revoked = True
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.key_hash)
+
+
+def key_id(key_hash: str) -> str:
+    """The public name of a key (what ``ledger admin list-keys`` shows): the start of its hash, never the key."""
+    return key_hash[:KEY_ID_LENGTH]
 
 
 def check_account_id(account_id: str) -> str:

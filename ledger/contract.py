@@ -13,7 +13,7 @@ the product (see docs/architecture.md), and they belong together.
 
 from __future__ import annotations
 
-import pickle
+import pickle  # nosec B403 - only to copy our own in-memory contract (deepcopy), never to load outside bytes
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -50,8 +50,11 @@ from ledger.state import (
 )
 
 # Keys of a stored event that are not its payload (envelope and chain fields).
+# Stored fields that are not the event's payload: the library's envelope, the chain, and request_id
+# (operational metadata the store adds beside an event; never hashed).
 ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash"}
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_on", "prev_hash", "hash",
+     "request_id"}
 )
 PAYMENT_METHOD_DEFAULT = "transfer"
 PAYMENT_TERMS_DAYS_DEFAULT = 30
@@ -79,7 +82,8 @@ class Contract(Aggregate):
 
         def mutate(self, aggregate: Any) -> Any:
             contract = super().mutate(aggregate)
-            assert contract is not None  # the library returns the aggregate it was given or created
+            if contract is None:  # the library returns the aggregate it was given or created; never None
+                raise TypeError(f"{type(self).__name__} produced no contract")
             contract.stamp(self.originator_version, self.hash)
             return contract
 

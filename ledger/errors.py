@@ -263,6 +263,18 @@ class StoreUnavailable(LedgerError):
     code = "store_unavailable"
 
 
+class RateLimited(LedgerError):
+    """Raised when an API key sent more requests in the current window than its limit allows; retry later."""
+
+    code = "rate_limited"
+
+
+class HistoryMismatch(LedgerError):
+    """Raised when a stored result (an idempotency record) disagrees with the event log: the log was altered."""
+
+    code = "history_mismatch"
+
+
 class ConfigurationError(LedgerError):
     """Raised when the service is configured in a way that would lose data (e.g. an in-memory store)."""
 

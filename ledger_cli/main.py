@@ -7,15 +7,17 @@ from uuid import UUID
 
 import click
 
+from evidence.audit import audit
 from ledger.errors import LedgerError
 from ledger_cli.admin import admin
 from ledger_cli.anchor import anchor
 from ledger_cli.context import default_account, fail, fail_for_contract, open_app
+from ledger_cli.database import backup_command, db, restore_command
 from ledger_cli.demo import demo
 from ledger_cli.evidence import evidence
 from ledger_cli.kafka import consume, dev, healthcheck, relay
 from ledger_cli.mailsink import mailsink
-from ledger_cli.project import create_read_model_tables, project
+from ledger_cli.project import project
 from ledger_cli.rates import rates
 from ledger_cli.remind import remind
 from ledger_cli.serve import serve
@@ -38,6 +40,9 @@ cli.add_command(dev)
 dev.add_command(mailsink)
 cli.add_command(healthcheck)
 cli.add_command(project)
+cli.add_command(db)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 cli.add_command(rates)
 cli.add_command(remind)
 cli.add_command(webhooks)
@@ -65,30 +70,37 @@ def events(contract_id: UUID, account: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("contract_id", type=click.UUID)
 def verify(contract_id: UUID) -> None:
-    """Walk a contract's stored events and check every hash and link."""
+    """Walk a contract's stored events, check every hash and link, and check the head against its witnesses."""
     app = open_app()
     try:
         result = app.verify_stored(contract_id)
+        report = audit(app, only=contract_id)
     except LedgerError as error:
         fail(error)
-    if result.ok:
-        click.echo(f"verify: OK  {result.events} events  fingerprint {result.fingerprint} (version {result.version})")
-        return
+    if not result.ok and result.events > 0:
+        click.echo(f"verify: BROKEN at version {result.broken_version}: {result.reason}")
+        raise SystemExit(1)
+    for finding in report.findings or []:
+        click.echo(f"verify: TAMPERED {finding}")
+    if report.findings:
+        raise SystemExit(1)
     if result.events == 0:
-        fail(f"no events are stored for contract {contract_id} in this store")
-    click.echo(f"verify: BROKEN at version {result.broken_version}: {result.reason}")
-    raise SystemExit(1)
+        fail(f"no events are stored for contract {contract_id} in this store, and no witness ever saw it")
+    click.echo(f"verify: OK  {result.events} events  fingerprint {result.fingerprint} (version {result.version}); "
+               f"{report.witnesses} witnesses agree")
 
 
-@cli.group()
-def db() -> None:
-    """Database administration."""
-
-
-@db.command()
-def migrate() -> None:
-    """Create the event store tables (run once before starting workers on PostgreSQL)."""
-    app = open_app(create_tables=True)
-    app.check_ready()
-    create_read_model_tables(app.store)
-    click.echo(f"tables ready in {app.store.kind} store")
+@cli.command("audit")
+def audit_command() -> None:
+    """Verify every contract's chain and check its head against the idempotency records and read models."""
+    app = open_app()
+    try:
+        report = audit(app)
+    except LedgerError as error:
+        fail(error)
+    for finding in report.findings or []:
+        click.echo(f"TAMPERED {finding}")
+    verdict = "OK" if report.ok else f"{len(report.findings or [])} contract(s) TAMPERED"
+    click.echo(f"audit: {verdict}  {report.contracts} contracts, {report.witnesses} witnesses checked")
+    if not report.ok:
+        raise SystemExit(1)

@@ -146,9 +146,11 @@ def read_bounded(path: Path) -> str:
 
 
 def download(url: str) -> str:
+    if not url.startswith("https://"):  # never file:// or another scheme urllib would also open
+        raise RateSourceInvalid(f"{url} is not an https:// address")
     request = urllib.request.Request(url, headers={"User-Agent": "paid-ledger rates update", "Accept": "text/csv"})
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # https only  # nosec B310
             data = response.read(SOURCE_BYTES_MAX + 1)
     except (urllib.error.URLError, OSError) as error:
         raise RateSourceInvalid(

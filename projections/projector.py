@@ -81,7 +81,8 @@ class ContractStates:
             contract = item.event.mutate(None)
         else:
             contract = self.app.repository.get(item.contract_id, version=item.version)
-        assert contract is not None  # mutate of a known event class always returns the aggregate
+        if contract is None:  # mutate of a known event class always returns the aggregate; never None
+            raise TypeError(f"no contract {item.contract_id} at version {item.version}")
         self.cache[item.contract_id] = contract
         self.cache.move_to_end(item.contract_id)
         while len(self.cache) > self.limit:
@@ -173,12 +174,24 @@ def ensure_tables(db: Database, models: Sequence[ReadModel], attempts: int = 5) 
 def create_tables(db: Database, models: Sequence[ReadModel]) -> None:
     with db.transaction():
         db.execute(TRACKING_DDL)
+        existing = existing_relations(db)
         for model in models:
             for table in model.tables:
                 for statement in table.ddl():
-                    db.execute(statement)
+                    if statement.split()[5] not in existing:
+                        db.execute(statement)
             # The log's row exists from the start, so a second runner always has a row to wait on (FOR UPDATE).
             db.execute("INSERT INTO rm_tracking VALUES (?, ?, 0, 0, NULL) ON CONFLICT DO NOTHING", (model.name, LOG_SOURCE))
+
+
+def existing_relations(db: Database) -> set[str]:
+    """Tables and indexes already there: on PostgreSQL, ``CREATE INDEX IF NOT EXISTS`` needs the table's owner even
+    when the index exists, and the service role (see infrastructure.history) does not own tables made by migrate."""
+    if db.kind != "postgres":
+        return set()
+    rows = db.fetchall("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE n.nspname = current_schema()")
+    return {str(row[0]) for row in rows}
 
 
 def drop_model(db: Database, model: ReadModel) -> None:

@@ -38,8 +38,8 @@ from schemas.common import (
     InvoiceLineSchema,
     LatePaymentSchema,
     LicenceTermsSchema,
-    MoneySchema,
     PartySchema,
+    PositiveMoneySchema,
     ReminderPolicySchema,
     StrictSchema,
     choice,
@@ -160,7 +160,7 @@ class RecordPaymentSchema(CommandSchema):
     reference = text(REFERENCE_MAX, required=False)
     allocations = fields.Dict(
         keys=fields.String(validate=validate.Regexp(IDENTIFIER_PATTERN, error=IDENTIFIER_ERROR)),
-        values=fields.Nested(MoneySchema),
+        values=fields.Nested(PositiveMoneySchema),
         allow_none=True,
         validate=validate.Length(max=INVOICE_NUMBERS_MAX),
         metadata={"description": "invoice number -> amount; omit to allocate oldest first"},
@@ -279,7 +279,7 @@ class RecordJudgmentSchema(CommandSchema):
     occurred_on = day()
     claim_reference = text(CONTRACT_REFERENCE_MAX)
     outcome = choice(JUDGMENT_OUTCOMES)
-    amount_awarded = money(required=False)
+    amount_awarded = money(required=False, positive=False)
     note = text(required=False)
 
 

@@ -8,6 +8,7 @@ must be a JSON integer (a float, a string or a boolean is refused).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -72,10 +73,24 @@ def within_ledger_dates(value: date) -> None:
 DAY_DESCRIPTION = f"YYYY-MM-DD, between {DATE_MIN} and {DATE_MAX}"
 
 
-def day(*, required: bool = True) -> fields.Date:
-    return fields.Date(
-        required=required, allow_none=not required, validate=within_ledger_dates, metadata={"description": DAY_DESCRIPTION}
-    )
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY_SHAPE = re.compile(DAY_PATTERN)
+
+
+class Day(fields.Date):
+    """A calendar day written YYYY-MM-DD and nothing else (Python's ISO parser would also take 20260101)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not DAY_SHAPE.match(value):
+            raise self.make_error("invalid")
+        parsed: date = super()._deserialize(value, attr, data, **kwargs)
+        return parsed
+
+
+def day(*, required: bool = True, **kwargs: Any) -> Day:
+    description = kwargs.pop("description", DAY_DESCRIPTION)
+    return Day(required=required, allow_none=not required, validate=within_ledger_dates,
+               metadata={"description": description, "pattern": DAY_PATTERN}, **kwargs)
 
 
 def sha256(*, required: bool = False) -> fields.String:
@@ -108,8 +123,15 @@ class MoneySchema(StrictSchema):
     currency = choice(sorted(CURRENCIES))
 
 
-def money(*, required: bool = True) -> fields.Nested:
-    return fields.Nested(MoneySchema, required=required, allow_none=not required)
+class PositiveMoneySchema(MoneySchema):
+    """Money given in a command: at least one minor unit (the domain refuses zero and below)."""
+
+    amount = fields.Integer(strict=True, required=True, validate=validate.Range(1, AMOUNT_MAX))
+
+
+def money(*, required: bool = True, positive: bool = True) -> fields.Nested:
+    schema = PositiveMoneySchema if positive else MoneySchema
+    return fields.Nested(schema, required=required, allow_none=not required)
 
 
 class PartySchema(StrictSchema):

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import fields, post_load, validate
 
 from schemas.common import StrictSchema, choice, day
+from schemas.readmodels import POSITION_TOKEN
 from schemas.responses import Out, integer, iso_day, many, string
 
 MODES = ("auto", "review")
@@ -62,12 +63,9 @@ class DunningPolicyOut(Out):
 class OutboxQuery(StrictSchema):
     status = choice(STATUSES, required=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    min_position = fields.Integer(
-        validate=validate.Range(0, 2**62),
-        metadata={
-            "description": "accepted like on every account-wide read; the outbox is written by the dispatcher, "
-            "not projected from the log, so it answers at once"
-        },
+    min_position = fields.String(
+        validate=validate.Regexp(POSITION_TOKEN, error="an X-Ledger-Position token"),
+        metadata={"description": "accepted like on every account-wide read (an X-Ledger-Position token); the outbox is written by the dispatcher, not projected from the log, so it answers at once"},
     )
 
 

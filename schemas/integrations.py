@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, post_load, pre_dump, validate
 
 from ledger.contract import Contract
 from schemas.common import StrictSchema, text
+from schemas.readmodels import POSITION_TOKEN
 from schemas.responses import EventOut, Out, integer, many, string
 
 # Every event type of the Contract stream (the library's own base classes aside).
@@ -51,12 +52,9 @@ class FeedQuery(StrictSchema):
         metadata={"description": "only these event types, comma-separated (e.g. PaymentReceived,InvoiceIssued)"},
     )
     limit = fields.Integer(load_default=FEED_LIMIT_DEFAULT, validate=validate.Range(1, FEED_LIMIT_MAX))
-    min_position = fields.Integer(
-        validate=validate.Range(0, 2**62),
-        metadata={
-            "description": "wait (at most 5 s) until the feed has indexed this log position (an X-Ledger-Position "
-            "seen earlier), for read-your-writes"
-        },
+    min_position = fields.String(
+        validate=validate.Regexp(POSITION_TOKEN, error="an X-Ledger-Position token"),
+        metadata={"description": "wait (at most 5 s) until the feed has indexed this log position (the opaque X-Ledger-Position token of an earlier answer), for read-your-writes"},
     )
     wait = fields.Integer(
         load_default=0,

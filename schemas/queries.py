@@ -7,7 +7,7 @@ from datetime import date
 from marshmallow import fields, validate
 
 from ledger import clock
-from schemas.common import DAY_DESCRIPTION, StrictSchema, within_ledger_dates
+from schemas.common import DAY_DESCRIPTION, StrictSchema, day
 
 PAGE_LIMIT_MAX = 500
 PAGE_LIMIT_DEFAULT = 100
@@ -18,8 +18,8 @@ def today() -> date:
 
 
 class AsOfQuery(StrictSchema):
-    as_of = fields.Date(load_default=today, validate=within_ledger_dates,
-                        metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
+    as_of = day(required=False, load_default=today,
+                 description=f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)")
 
 
 class PageQuery(StrictSchema):

@@ -5,22 +5,22 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ledger.terms import EMAIL_MAX
-from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, within_ledger_dates
+from schemas.common import DAY_DESCRIPTION, MoneySchema, StrictSchema, day
 from schemas.queries import today
 from schemas.responses import FingerprintOut, Out, integer, iso_day, many, money, string
 
 STATUSES = ("active", "awaiting_payment", "overdue", "in_dispute", "work_paused", "in_claim", "settled", "closed")
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
-POSITION_MAX = 2**62
+POSITION_TOKEN = r"^[A-Za-z0-9_-]{22}$"  # a pattern of sealed log positions (api.positions)  # nosec B105
 
 
 class ReadModelQuery(StrictSchema):
-    as_of = fields.Date(load_default=today, validate=within_ledger_dates,
-                        metadata={"description": f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)"})
-    min_position = fields.Integer(
-        validate=validate.Range(0, POSITION_MAX),
+    as_of = day(required=False, load_default=today,
+                 description=f"a date in the world ({DAY_DESCRIPTION}); default today (UTC)")
+    min_position = fields.String(
+        validate=validate.Regexp(POSITION_TOKEN, error="an X-Ledger-Position token"),
         metadata={"description": "wait (at most 5 s) until the read model has applied this log position "
-                                 "(an X-Ledger-Position seen earlier), for read-your-writes"},
+                                 "(the opaque X-Ledger-Position token of an earlier answer), for read-your-writes"},
     )
 
 
@@ -37,8 +37,8 @@ class AgingQuery(ReadModelQuery):
 
 
 class LicencesQuery(ReadModelQuery):
-    expiring_before = fields.Date(validate=within_ledger_dates,
-                                  metadata={"description": "only time-limited licences expiring before this date"})
+    expiring_before = day(required=False,
+                          description=f"only time-limited licences expiring before this date ({DAY_DESCRIPTION})")
 
 
 class ClientRefOut(Out):

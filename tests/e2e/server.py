@@ -40,7 +40,8 @@ def start_gunicorn(store: StoreConfig, workdir: Path, *, workers: int = 2, threa
     metrics_dir.mkdir(exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": store.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "LEDGER_RUN_PROJECTIONS": "yes",  # the read models follow the log in the workers, on both stores
-           "LEDGER_WEBHOOKS_ALLOW_PRIVATE": "yes"}  # webhook receivers in the tests listen on 127.0.0.1
+           "LEDGER_WEBHOOKS_ALLOW_PRIVATE": "yes",  # webhook receivers in the tests listen on 127.0.0.1
+           "LEDGER_RATE_LIMIT": "100000"}  # few keys for many requests (the limits: test_keys_and_limits)
     log = (workdir / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [str(LEDGER_BIN), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",

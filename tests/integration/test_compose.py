@@ -80,3 +80,17 @@ def test_every_path_the_dockerfile_copies_exists_and_the_image_runs_the_ledger_c
     assert copied and all((ROOT / path).exists() for path in copied), copied
     assert any(line.startswith("RUN pip install .") for line in lines)
     assert set(services()["api"]["depends_on"]) == {"postgres", "migrate"}
+
+
+def test_the_services_run_as_a_non_superuser_role_and_migrate_as_the_owner_granting_it() -> None:
+    found = services()
+    init = (ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")
+    mount = next(v for v in found["postgres"]["volumes"] if "postgres-init.sql" in v)
+    assert mount.startswith("./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/")
+    assert "CREATE ROLE ledger LOGIN PASSWORD 'ledger' NOSUPERUSER" in init
+    assert "CREATE DATABASE ledger OWNER ledger_owner" in init
+    for name in LEDGER_SERVICES - {"migrate"}:
+        assert found[name]["environment"]["LEDGER_DATABASE_URL"].startswith("postgresql://ledger:ledger@"), name
+    migrate = found["migrate"]["environment"]
+    assert migrate["LEDGER_DATABASE_URL"].startswith("postgresql://ledger_owner:")
+    assert migrate["LEDGER_SERVICE_ROLE"] == "ledger"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sqlite3
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from infrastructure.store import StoreConfig
 from ledger_cli.main import cli
 from tests.browser import browser_verdict
 from tests.integration.evidence_story import AS_OF, run_dispute_story
+from tests.integration.store_sql import delete_newest_events
 from tests.tsa import make_ca
 
 ACCOUNT = "acct-anchors"
@@ -59,10 +59,8 @@ def rezip(files: dict[str, bytes], *changed: str) -> bytes:
 
 
 def drop_tail(url: str, contract_id: UUID, after: int) -> None:
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        conn.execute(
-            "DELETE FROM stored_events WHERE originator_id=? AND originator_version>?", (contract_id.hex, after)
-        )
+    """Remove the newest events as someone who can lift the append-only guard (tests/integration/store_sql.py)."""
+    delete_newest_events(StoreConfig(url), contract_id, after + 1)
 
 
 def test_an_export_timestamps_the_head_keeps_the_token_and_the_bundle_verifies(story: Any, local_tsa: Tsa) -> None:

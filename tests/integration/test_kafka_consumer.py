@@ -97,7 +97,8 @@ def bad_messages(contract_id: UUID, foreign_id: UUID) -> list[tuple[str, bytes]]
         ("validation_error", command("bad-schema", ACCOUNT, "record_payment", cid,
                                      {"payment_id": "x", "occurred_on": "2026-01-10", "amount": {"amount": "12", "currency": "EUR"}})),
         ("contract_not_found", command("bad-owner", ACCOUNT, "record_payment", foreign_id, payment("bank-f", 1_000))),
-        ("invalid_amount", command("bad-zero", ACCOUNT, "record_payment", cid, payment("bank-zero", 0))),
+        # zero is refused by the command schema (PositiveMoney, as the document states), before the domain's own check
+        ("validation_error", command("bad-zero", ACCOUNT, "record_payment", cid, payment("bank-zero", 0))),
         ("currency_mismatch", command("bad-currency", ACCOUNT, "record_payment", cid, payment("bank-usd", 1_000, "USD"))),
         ("overpayment", command("bad-over", ACCOUNT, "record_payment", cid, payment("bank-over", 10 * THIRD))),
         ("already_exists", command("bad-dup-payment", ACCOUNT, "record_payment", cid, payment("good-1", 1_000))),

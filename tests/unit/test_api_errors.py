@@ -23,10 +23,12 @@ def expected_status(cls: type[LedgerError], if_match: bool) -> int:
         return 409
     if issubclass(cls, errors.VersionConflict):
         return 412 if if_match else 409
-    if issubclass(cls, (errors.StoreUnavailable, errors.MailNotSent)):  # a server we depend on is down: retry later
-        return 503
-    if issubclass(cls, errors.ConfigurationError):
-        return 500
+    if issubclass(cls, (errors.StoreUnavailable, errors.MailNotSent)):
+        return 503  # retryable: the store or the mail server did not answer
+    if issubclass(cls, (errors.ConfigurationError, errors.HistoryMismatch)):
+        return 500  # the service's own fault: misconfigured, or its history was altered
+    if issubclass(cls, errors.RateLimited):
+        return 429
     return 422
 
 

@@ -1,0 +1,65 @@
+"""Per-key request counts (rate limits, "last used") and service secrets, in the event store's own database.
+
+Every worker and process shares them through the database, so a limit holds across all gunicorn workers
+and a secret is the same everywhere. These are plain tables (not events): a counter is updated in place.
+The statements run on the library's datastore (its connection pool on PostgreSQL, its lock on SQLite).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+USAGE_TABLE = "ledger_key_usage"
+SECRETS_TABLE = "ledger_secrets"
+SECRET_BYTES = 32
+
+
+class KeyUsage:
+    def __init__(self, datastore: Any, kind: str, schema: str = "public") -> None:
+        self.datastore = datastore
+        self.kind = kind
+        prefix = f'"{schema}".' if kind == "postgres" else ""
+        self.usage, self.secrets = prefix + USAGE_TABLE, prefix + SECRETS_TABLE
+
+    def sql(self, statement: str) -> str:
+        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+
+    def run(self, statement: str, params: tuple[Any, ...] = (), *, fetch: bool = False) -> list[Any]:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.sql(statement), params)
+            return list(cursor.fetchall()) if fetch else []
+
+    def create_tables(self) -> None:
+        self.run(
+            f"CREATE TABLE IF NOT EXISTS {self.usage} (key_id TEXT PRIMARY KEY, window_start BIGINT NOT NULL, "
+            "hits BIGINT NOT NULL, last_used_at TEXT NOT NULL)"
+        )
+        self.run(f"CREATE TABLE IF NOT EXISTS {self.secrets} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def hit(self, key_id: str, window_start: int, used_at: str) -> int:
+        """Count one request of ``key_id`` in the window starting at ``window_start``; the window's count so far."""
+        rows = self.run(
+            f"INSERT INTO {self.usage} AS u (key_id, window_start, hits, last_used_at) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (key_id) DO UPDATE SET "
+            "hits = CASE WHEN u.window_start = excluded.window_start THEN u.hits + 1 ELSE 1 END, "
+            "window_start = excluded.window_start, last_used_at = excluded.last_used_at RETURNING hits",
+            (key_id, window_start, used_at),
+            fetch=True,
+        )
+        return int(rows[0]["hits"])
+
+    def last_used(self) -> dict[str, str]:
+        return {
+            row["key_id"]: row["last_used_at"]
+            for row in self.run(f"SELECT key_id, last_used_at FROM {self.usage}", fetch=True)
+        }
+
+    def secret(self, name: str) -> bytes:
+        """A random secret shared by every process, made on first use and kept."""
+        self.run(
+            f"INSERT INTO {self.secrets} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, secrets.token_hex(SECRET_BYTES)),
+        )
+        rows = self.run(f"SELECT value FROM {self.secrets} WHERE name = ?", (name,), fetch=True)
+        return bytes.fromhex(rows[0]["value"])
