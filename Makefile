@@ -46,7 +46,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/bandit -q -c pyproject.toml -r ledger application infrastructure projections api consumers ledger_cli evidence schemas
+	$(BIN)/bandit -q -c pyproject.toml -r ledger application infrastructure projections api consumers ledger_cli evidence schemas dunning
 
 test: $(DEV_STAMP) system-deps lint
 	$(BIN)/pytest -q

@@ -8,7 +8,9 @@ head when it was written, and the audit checks the log still holds those heads:
 - every idempotency record keeps the result of its command (contract, version,
   fingerprint = the hash of the event at that version);
 - the contracts read model keeps each contract's version and fingerprint as it
-  applied them (``rm_contracts``).
+  applied them (``rm_contracts``);
+- an RFC 3161 timestamp token, where the head was anchored (``evidence.anchors``):
+  a third party signed that head at that version.
 
 A witness whose version is past the stored head names *removed newest events*;
 witnesses of a contract with no events at all name a *vanished* contract; a
@@ -25,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from application.service import LedgerApplication, is_contract_topic
+from evidence.anchors import TABLE as ANCHORS_TABLE
 from ledger.errors import StoreUnavailable
 from ledger.records import IdempotencyRecord
 from projections.db import Database
@@ -90,6 +93,24 @@ def collect(app: LedgerApplication, only: UUID | None) -> tuple[set[str], dict[s
     return contracts, dict(witnesses)
 
 
+def anchor_witnesses(app: LedgerApplication) -> dict[str, list[Witness]]:
+    """Each anchored head (version and hash) of each contract (none if nothing was ever anchored)."""
+    try:
+        db = Database(app.store)
+    except Exception as error:  # any driver error: the database did not answer
+        raise StoreUnavailable(f"the anchors' database cannot be reached: {error}") from error
+    try:
+        rows = db.fetchall(f"SELECT contract_id, version, head FROM {ANCHORS_TABLE}")
+    except Exception:  # noqa: BLE001 - no anchors table in this store: nothing was anchored
+        return {}
+    finally:
+        db.close()
+    anchored: dict[str, list[Witness]] = defaultdict(list)
+    for contract_id, version, head in rows:
+        anchored[str(contract_id)].append(Witness(f"RFC 3161 anchor of version {version}", int(version), str(head)))
+    return dict(anchored)
+
+
 def read_model_witnesses(app: LedgerApplication) -> dict[str, list[Witness]]:
     """Each contract's version and fingerprint in the contracts read model (none if it was never built)."""
     try:
@@ -152,9 +173,10 @@ def check_contract(app: LedgerApplication, contract_id: str, witnesses: list[Wit
 def audit(app: LedgerApplication, only: UUID | None = None) -> AuditReport:
     """Check every contract (or ``only`` one) against its witnesses; a report with the findings, if any."""
     contracts, witnesses = collect(app, only)
-    for contract_id, seen in read_model_witnesses(app).items():
-        if only is None or contract_id == str(only):
-            witnesses.setdefault(contract_id, []).extend(seen)
+    for outside in (read_model_witnesses(app), anchor_witnesses(app)):
+        for contract_id, seen in outside.items():
+            if only is None or contract_id == str(only):
+                witnesses.setdefault(contract_id, []).extend(seen)
     ids = sorted(contracts | {cid for cid, seen in witnesses.items() if seen})
     findings: list[Finding] = []
     for contract_id in ids:

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from application.service import LedgerApplication
-from evidence.anchors import AnchorStore, Tsa, request_token, token_head
+from evidence.anchors import AnchorStore, Tsa, anchor_head, request_token, token_head
+from evidence.audit import audit
 from evidence.bundle import manifest_bytes, sha256
 from evidence.export import export_bundle
 from evidence.verify import verify_bundle
@@ -26,6 +27,7 @@ from ledger_cli.main import cli
 from tests.browser import browser_verdict
 from tests.integration.evidence_story import AS_OF, run_dispute_story
 from tests.integration.store_sql import delete_newest_events
+from tests.seeding import new_contract
 from tests.tsa import make_ca
 
 ACCOUNT = "acct-anchors"
@@ -167,3 +169,29 @@ def test_tokens_are_kept_once_per_version_with_their_contract_on_sqlite_and_post
     finally:
         store.close()
     assert verify_bundle(second.data).ok
+
+
+def test_ledger_audit_names_events_removed_after_an_anchor_when_no_other_witness_saw_them(
+    tmp_path: Path, local_tsa: Tsa
+) -> None:
+    """Saved without idempotency records and never projected: the timestamp token is the only witness of its head."""
+    store = StoreConfig(f"sqlite:///{tmp_path}/ledger.db")
+    app = LedgerApplication(store, create_tables=True)
+    anchors = AnchorStore(store)
+    try:
+        contract = new_contract(ACCOUNT, 1)  # signed and worked through a short story, in memory
+        app.save(contract)
+        records = list(app.chain_records(contract.id))
+        assert anchor_head(anchors, local_tsa, ACCOUNT, records) is not None
+        assert audit(app).ok
+        head = records[-1]
+        delete_newest_events(store, contract.id, head.version)  # the anchored head is gone
+        [finding] = audit(app).findings or []
+        assert (finding.contract_id, finding.kind) == (str(contract.id), "removed_events")
+        assert f"RFC 3161 anchor of version {head.version}" in finding.detail, finding.detail
+        assert f"the log ends at version {head.version - 1}" in finding.detail
+        code = CliRunner().invoke(cli, ["audit"], env={"LEDGER_DATABASE_URL": store.url})
+        assert code.exit_code == 1 and "removed_events" in code.output, code.output
+    finally:
+        anchors.close()
+        app.close()
