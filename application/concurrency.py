@@ -51,7 +51,7 @@ class ContractLocks:
 
 def pause_after_conflict(attempt: int) -> None:
     """A random wait that grows with the attempts, at most CONFLICT_PAUSE_MAX_S."""
-    time.sleep(random.uniform(0, min(CONFLICT_PAUSE_MAX_S, 0.002 * 2**attempt)))  # nosec B311 - jitter, not secrets
+    time.sleep(random.uniform(0, min(CONFLICT_PAUSE_MAX_S, 0.002 * 2**attempt)))  # jitter, not secrets  # nosec B311
 
 
 class RecentWrites:

@@ -65,7 +65,7 @@ class WebhookSettings:
 def backoff_delay(settings: WebhookSettings, attempts: int) -> float:
     """Exponential in the attempts made so far, capped, with equal jitter (half fixed, half random)."""
     delay = min(settings.backoff_base_s * 2 ** max(attempts - 1, 0), settings.backoff_max_s)
-    return delay / 2 + random.uniform(0, delay / 2)  # nosec B311 - jitter spreads retries, it guards nothing
+    return delay / 2 + random.uniform(0, delay / 2)  # jitter spreads retries, it guards nothing  # nosec B311
 
 
 def body_of(document: dict[str, Any]) -> bytes:

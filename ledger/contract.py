@@ -13,7 +13,7 @@ the product (see docs/architecture.md), and they belong together.
 
 from __future__ import annotations
 
-import pickle  # nosec B403 - only to copy our own in-memory contract (deepcopy), never to load outside bytes
+import pickle  # only to copy our own in-memory contract (deepcopy), never to load outside bytes  # nosec B403
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -89,7 +89,7 @@ class Contract(Aggregate):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Contract:
         """The copy the aggregate cache hands out: a pickle round trip, ~5x faster than ``copy.deepcopy``."""
-        copied: Contract = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))  # nosec B301 - own bytes
+        copied: Contract = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))  # own bytes  # nosec B301
         return copied
 
     # -- hash chain ----------------------------------------------------------

@@ -34,7 +34,7 @@ UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.Operati
 WAIT_MAX_S = 30.0
 WAIT_STEP_S = 0.25
 ENDPOINTS_MAX = 20
-SECRET_PREFIX = "whsec_"  # nosec B105 - the prefix shown before every signing secret, not a secret
+SECRET_PREFIX = "whsec_"  # the prefix shown before every signing secret, not a secret  # nosec B105
 TABLE_ATTEMPTS = 5
 
 
