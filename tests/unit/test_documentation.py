@@ -248,7 +248,7 @@ def test_the_reference_checks_catch_a_missing_module_path_link_and_note() -> Non
     body = (
         "# Probe\n\nSee [gone](missing.md), [bad anchor](architecture.md#no-such-heading), [outside](../../etc/hosts),\n"
         "[here](#nowhere), `projections.tracking`, `ledger.app`, `application.service.NoSuchThing`,\n"
-        "`api:no_such_app()`, `api/no_such_module.py`, `tests/unit/test_nothing_*.py`, `evidence/gone/` and PRODUCT.md.\n"
+        "`api:no_such_app()`, `api/no_such_module.py`, `tests/unit/test_nothing_*.py`, `evidence/gone/` and DESIGN.md.\n"
         "Fine: `ledger.commands`, `application.service.LedgerApplication`, `api:create_app()`, `api/errors.py`,\n"
         "[ok](architecture.md#layers), [top](#probe), `bench/results/`, `tests/unit/test_doc*.py`, `application/zip`.\n"
     )
@@ -260,7 +260,7 @@ def test_the_reference_checks_catch_a_missing_module_path_link_and_note() -> Non
         "api:no_such_app()",
     ]
     assert missing_paths(body) == ["api/no_such_module.py", "tests/unit/test_nothing_*.py", "evidence/gone/"]
-    assert missing_markdown_files(page, body) == ["missing.md", "PRODUCT.md"]
+    assert missing_markdown_files(page, body) == ["missing.md", "DESIGN.md"]
 
 
 def test_slugs_follow_github_for_headings_with_code_and_punctuation() -> None:
