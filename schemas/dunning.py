@@ -6,24 +6,13 @@ from typing import Any
 
 from marshmallow import fields, post_load, validate
 
+from projections.outbox import STATUSES  # the outbox owns its statuses; the schema lists the same ones
 from schemas.common import StrictSchema, choice, day
 from schemas.readmodels import POSITION_TOKEN
 from schemas.responses import Out, integer, iso_day, many, string
 
 MODES = ("auto", "review")
 LETTER_CHANNELS = ("post", "certified_mail")
-STATUSES = (
-    "draft",
-    "queued",
-    "sending",
-    "sent",
-    "recorded",
-    "failed",
-    "gave_up",
-    "ready_to_post",
-    "stopped",
-    "discarded",
-)
 HOLIDAYS_MAX = 400
 
 
