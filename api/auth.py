@@ -21,16 +21,15 @@ def bearer_token() -> str:
 
 
 def authenticate_request() -> None:
-    """A valid, unrevoked key (read from the store on every request: no cache outlives a revocation), within its limit."""
+    """A valid, unrevoked key (checked in the store on every request: no cache outlives a revocation), within its
+    limit. A key this worker has seen costs one statement (see application.accounts.admit)."""
     key = bearer_token()
-    record = ledger().identify(key) if key else None
+    config = current_app.config
+    record = ledger().admit(key, config["RATE_LIMIT"], config["RATE_WINDOW_SECONDS"]) if key else None
     if record is None:
         raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
                       headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
     g.account_id = record.account_id
-    limit = current_app.config["RATE_LIMIT"]
-    if limit:
-        ledger().count_request(record.key_id, limit, current_app.config["RATE_WINDOW_SECONDS"])
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

@@ -1,0 +1,51 @@
+"""The current version of one aggregate in one indexed read, without loading it.
+
+A read that can answer from something it built before (a known API key in
+``application.accounts``, a rendered contract summary in ``api.summaries``)
+only needs to know whether the aggregate moved since: ``max(originator_version)``
+on the events table's primary key. On PostgreSQL it is one statement on an
+autocommit connection (one round trip, no BEGIN/ROLLBACK around it), where a
+fast-forward of the library's cache costs three and a copy of the aggregate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+
+def events_table(recorder: Any, kind: str, schema: str) -> str:
+    """The application's events table as SQL (schema-qualified on PostgreSQL)."""
+    name = str(recorder.events_table_name)
+    return f'"{schema}"."{name}"' if kind == "postgres" else name
+
+
+def one_statement(datastore: Any, kind: str, statement: str, params: tuple[Any, ...], *, write: bool) -> list[Any]:
+    """Run one statement and fetch its rows: on PostgreSQL alone on a pooled autocommit connection (its own
+    transaction, one round trip); on SQLite in the library's transaction (its reader/writer lock)."""
+    if kind == "postgres":
+        with datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(statement.replace("?", "%s"), params)
+            return list(cursor.fetchall()) if cursor.description else []
+    with datastore.transaction(commit=write) as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
+class Heads:
+    def __init__(self, datastore: Any, kind: str, table: str) -> None:
+        self.datastore, self.kind, self.table = datastore, kind, table
+
+    def originator(self, aggregate_id: UUID) -> Any:
+        """The originator_id as the store keeps it (uuid on PostgreSQL, hex text on SQLite)."""
+        return aggregate_id if self.kind == "postgres" else aggregate_id.hex
+
+    def version(self, aggregate_id: UUID) -> int | None:
+        """The aggregate's last version, or None if it has no events."""
+        rows = one_statement(
+            self.datastore, self.kind,
+            f"SELECT max(originator_version) AS version FROM {self.table} WHERE originator_id = ?",
+            (self.originator(aggregate_id),), write=False,
+        )
+        version = rows[0]["version"] if rows else None
+        return None if version is None else int(version)
