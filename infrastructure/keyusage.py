@@ -73,8 +73,8 @@ class KeyUsage:
         rows = one_statement(
             self.datastore, self.kind,
             f"{self.relaxed}INSERT INTO {self.usage} AS u (key_id, window_start, hits, last_used_at) "
-            f"SELECT ?, ?, 1, ? FROM {self.heads.table}{', relaxed' if self.relaxed else ''} "
-            f"WHERE originator_id = ? HAVING max(originator_version) = ? {COUNT}",
+            f"SELECT ?, ?, 1, ? {'FROM relaxed ' if self.relaxed else ''}"
+            f"WHERE (SELECT max(originator_version) FROM {self.heads.table} WHERE originator_id = ?) = ? {COUNT}",
             (key_id, window_start, used_at, self.heads.originator(aggregate_id), version), write=True,
         )
         return int(rows[0]["hits"]) if rows else None
