@@ -11,8 +11,10 @@ from flask import Blueprint, current_app, g, request
 
 from api.edge import ledger
 from api.errors import Problem
+from api.summaries import ENDPOINT as SUMMARY_ENDPOINT
 
 SECURITY_SCHEME = "bearerAuth"
+READS_HEAD = frozenset({SUMMARY_ENDPOINT})  # routes that use the contract's current version: read with the key's
 
 
 def bearer_token() -> str:
@@ -23,13 +25,15 @@ def bearer_token() -> str:
 def authenticate_request() -> None:
     """A valid, unrevoked key (checked in the store on every request: no cache outlives a revocation), within its
     limit. A key this worker has seen costs one statement (see application.accounts.admit)."""
-    key = bearer_token()
-    config = current_app.config
-    record = ledger().admit(key, config["RATE_LIMIT"], config["RATE_WINDOW_SECONDS"]) if key else None
-    if record is None:
+    key, config = bearer_token(), current_app.config
+    about = (request.view_args or {}).get("contract_id") if request.endpoint in READS_HEAD else None
+    admission = ledger().admit(key, config["RATE_LIMIT"], config["RATE_WINDOW_SECONDS"], about) if key else None
+    record = admission.record if admission else None
+    if admission is None or record is None:
         raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
                       headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
     g.account_id = record.account_id
+    g.heads = admission.heads
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

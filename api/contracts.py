@@ -26,7 +26,7 @@ from api.edge import (
 )
 from api.openapi import GET_ERRORS, operation
 from api.results import command_response
-from api.summaries import Rendered, rendered_summaries
+from api.summaries import Rendered, current_version, rendered_summaries
 from ledger.commands import SignContract
 from schemas.commands import SignContractSchema
 from schemas.queries import AsOfQuery, PageQuery
@@ -50,7 +50,7 @@ def sign_contract() -> Response:
 @operation("Contract summary as of a date", TAG, query=AsOfQuery, response=SummaryOut, errors=GET_ERRORS)
 def summary(contract_id: UUID) -> Response:
     as_of, account, cache = load_query(AS_OF)["as_of"], account_id(), rendered_summaries()
-    rendered = cache.get(contract_id, ledger().current_version(contract_id), as_of.isoformat(), account)
+    rendered = cache.get(contract_id, current_version(contract_id), as_of.isoformat(), account)
     if rendered is None:
         found = ledger().summary(account, contract_id, as_of)
         rendered = Rendered(account, found["version"], json_text(SUMMARY.dump(found)))

@@ -118,16 +118,25 @@ class KnownKeys:
             self.records.pop(key_hash, None)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """``admit``'s answer: the key's record (None: refused) and any versions read by the same statement."""
+
+    record: ApiKey | None
+    heads: dict[UUID, int | None]
+
+
 def admit(app: Application[UUID], usage: Any, known: KnownKeys, key: str, limit: int, window_s: int,
-          now: datetime | None = None) -> ApiKey | None:
+          about: UUID | None = None, now: datetime | None = None) -> Admission:
     """``identify`` then ``count_request`` (when ``limit``), in one statement for a key this process knows.
 
     A known key: its request is counted only if its aggregate is still at the version it was valid at (one
     statement; with no limit, one read of the version). Otherwise, or for a key never seen, the key is read
-    from its events as ``identify`` does: None if unknown or revoked (nothing counted), else counted.
+    from its events as ``identify`` does: refused if unknown or revoked (nothing counted), else counted.
+    ``about``: an aggregate the request is about, whose current version that one statement also reads.
     """
     if not isinstance(key, str) or not 1 <= len(key) <= KEY_LENGTH_MAX:
-        return None
+        return Admission(None, {})
     key_hash = hash_key(key)
     seen = known.get(key_hash)
     if seen is not None:
@@ -135,20 +144,22 @@ def admit(app: Application[UUID], usage: Any, known: KnownKeys, key: str, limit:
         if limit:
             moment = now or clock.now()
             window_start, used_at = window_of(moment, window_s), moment.isoformat(timespec="seconds")
-            hits = usage.hit_if_at(seen.key_id, window_start, used_at, aggregate_id, seen.version)
+            hits, head = usage.hit_if_at(seen.key_id, window_start, used_at, aggregate_id, seen.version, about)
             if hits is not None:
                 check_limit(hits, limit, window_s, moment)
-                return seen
-        elif usage.heads.version(aggregate_id) == seen.version:
-            return seen
+                return Admission(seen, {about: head} if about else {})
+        else:
+            versions = usage.heads.versions(aggregate_id, *((about,) if about else ()))
+            if versions[0] == seen.version:
+                return Admission(seen, {about: versions[1]} if about else {})
         known.forget(key_hash)  # it moved (revoked, rotated): read it again
     record = identify(app, key)
     if record is None:
-        return None
+        return Admission(None, {})
     known.put(key_hash, record)
     if limit:
         count_request(usage, record.key_id, limit, window_s, now)
-    return record
+    return Admission(record, {})
 
 
 def authenticate(app: Application[UUID], key: str) -> str | None:

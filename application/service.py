@@ -157,10 +157,13 @@ class LedgerApplication(Application[UUID]):
         record: ApiKey | None = self.guarded(accounts.identify, self, key)
         return record
 
-    def admit(self, key: str, limit: int, window_s: int) -> ApiKey | None:
-        """``identify`` and ``count_request`` in one: one statement per request for a key seen before."""
-        record: ApiKey | None = self.guarded(accounts.admit, self, self.key_usage, self.known_keys, key, limit, window_s)
-        return record
+    def admit(self, key: str, limit: int, window_s: int, about: UUID | None = None) -> accounts.Admission:
+        """``identify`` and ``count_request`` in one: one statement per request for a key seen before (which
+        can also read the current version of ``about``)."""
+        admission: accounts.Admission = self.guarded(
+            accounts.admit, self, self.key_usage, self.known_keys, key, limit, window_s, about
+        )
+        return admission
 
     def count_request(self, key_id: str, limit: int, window_s: int) -> None:
         """Count one request of the key against its limit (shared by every worker through the store)."""

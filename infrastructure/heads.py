@@ -40,12 +40,17 @@ class Heads:
         """The originator_id as the store keeps it (uuid on PostgreSQL, hex text on SQLite)."""
         return aggregate_id if self.kind == "postgres" else aggregate_id.hex
 
+    def head_sql(self) -> str:
+        """A scalar subquery: the version of the aggregate given as its one parameter."""
+        return f"(SELECT max(originator_version) FROM {self.table} WHERE originator_id = ?)"
+
     def version(self, aggregate_id: UUID) -> int | None:
         """The aggregate's last version, or None if it has no events."""
-        rows = one_statement(
-            self.datastore, self.kind,
-            f"SELECT max(originator_version) AS version FROM {self.table} WHERE originator_id = ?",
-            (self.originator(aggregate_id),), write=False,
-        )
-        version = rows[0]["version"] if rows else None
-        return None if version is None else int(version)
+        return self.versions(aggregate_id)[0]
+
+    def versions(self, *aggregate_ids: UUID) -> list[int | None]:
+        """The last version of each aggregate (None: no events), in one statement."""
+        columns = ", ".join(f"{self.head_sql()} AS v{index}" for index in range(len(aggregate_ids)))
+        rows = one_statement(self.datastore, self.kind, f"SELECT {columns}",
+                             tuple(self.originator(i) for i in aggregate_ids), write=False)
+        return [None if rows[0][f"v{i}"] is None else int(rows[0][f"v{i}"]) for i in range(len(aggregate_ids))]

@@ -66,18 +66,28 @@ class KeyUsage:
         )
         return int(rows[0]["hits"])
 
-    def hit_if_at(self, key_id: str, window_start: int, used_at: str, aggregate_id: UUID, version: int) -> int | None:
-        """``hit``, but only if the key's aggregate is still at ``version`` (nothing counted and None otherwise)."""
+    def hit_if_at(
+        self, key_id: str, window_start: int, used_at: str, aggregate_id: UUID, version: int, about: UUID | None = None
+    ) -> tuple[int | None, int | None]:
+        """``hit``, but only if the key's aggregate is still at ``version`` (else nothing is counted and the hits
+        are None); with ``about``, that aggregate's current version too, read by the same statement (None if
+        not counted: the caller reads it again)."""
         if self.heads is None:
             raise RuntimeError("KeyUsage needs the events table (heads) to check a key's version")
+        extra = f", {self.heads.head_sql()} AS head" if about else ""
         rows = one_statement(
             self.datastore, self.kind,
             f"{self.relaxed}INSERT INTO {self.usage} AS u (key_id, window_start, hits, last_used_at) "
             f"SELECT ?, ?, 1, ? {'FROM relaxed ' if self.relaxed else ''}"
-            f"WHERE (SELECT max(originator_version) FROM {self.heads.table} WHERE originator_id = ?) = ? {COUNT}",
-            (key_id, window_start, used_at, self.heads.originator(aggregate_id), version), write=True,
+            f"WHERE {self.heads.head_sql()} = ? {COUNT}{extra}",
+            (key_id, window_start, used_at, self.heads.originator(aggregate_id), version,
+             *((self.heads.originator(about),) if about else ())),
+            write=True,
         )
-        return int(rows[0]["hits"]) if rows else None
+        if not rows:
+            return None, None
+        head = rows[0]["head"] if about else None
+        return int(rows[0]["hits"]), None if head is None else int(head)
 
     def last_used(self) -> dict[str, str]:
         return {

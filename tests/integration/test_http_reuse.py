@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,8 +18,9 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.summaries import Rendered, RenderedSummaries
 from application.service import LedgerApplication
-from infrastructure.store import StoreConfig
 from ledger.accounts import api_key_aggregate_id, hash_key, key_id
+from ledger.commands import SignContract
+from schemas.commands import SignContractSchema
 from tests.factories import terms
 
 ACCOUNT, OTHER = "acct-reuse", "acct-reuse-other"
@@ -39,6 +41,11 @@ def workers(app: LedgerApplication) -> Iterator[Any]:
     yield worker
     for ledger in opened:
         ledger.close()
+
+
+def sign_command() -> SignContract:
+    command: SignContract = SignContractSchema().load(json.loads(json.dumps(terms(), default=str)))
+    return command
 
 
 def bearer(key: str, **extra: str) -> dict[str, str]:
@@ -72,26 +79,29 @@ def test_counting_at_a_version_counts_only_while_the_key_is_at_that_version(app:
     app.create_account("Reuse Ltd", ACCOUNT)
     key = app.create_api_key(ACCOUNT)
     aggregate_id, ident = api_key_aggregate_id(hash_key(key)), key_id(hash_key(key))
-    version = app.repository.get(aggregate_id).version
+    version: int = app.repository.get(aggregate_id).version
+    contract_id = app.sign_contract(ACCOUNT, sign_command(), idempotency_key="s").contract_id
     usage = app.key_usage
-    assert usage.heads is not None and usage.heads.version(aggregate_id) == version
-    assert [usage.hit_if_at(ident, 600, "t", aggregate_id, version) for _ in range(2)] == [1, 2]
-    assert usage.hit_if_at(ident, 600, "t", aggregate_id, version + 1) is None
-    assert usage.hit_if_at(ident, 660, "t", aggregate_id, version) == 1  # a new window starts again
-    assert hits(app, key) == 1
+    assert usage.heads is not None and usage.heads.versions(aggregate_id, UUID(contract_id)) == [version, 1]
+    assert [usage.hit_if_at(ident, 600, "t", aggregate_id, version) for _ in range(2)] == [(1, None), (2, None)]
+    assert usage.hit_if_at(ident, 600, "t", aggregate_id, version + 1) == (None, None)
+    assert usage.hit_if_at(ident, 660, "t", aggregate_id, version, UUID(contract_id)) == (1, 1)  # a new window
+    assert usage.hit_if_at(ident, 660, "t", aggregate_id, version, uuid4()) == (2, None)  # no such aggregate
+    assert hits(app, key) == 2
     app.revoke_key(ident)
     assert usage.heads.version(aggregate_id) == version + 1
-    assert usage.hit_if_at(ident, 660, "t", aggregate_id, version) is None
-    assert hits(app, key) == 1
+    assert usage.hit_if_at(ident, 660, "t", aggregate_id, version, UUID(contract_id)) == (None, None)
+    assert hits(app, key) == 2
 
 
+@pytest.mark.parametrize("limit", [600, 0])
 def test_a_summary_follows_writes_made_by_another_worker_and_each_as_of_date(
-    app: LedgerApplication, workers: Any
+    app: LedgerApplication, workers: Any, limit: int
 ) -> None:
     app.create_account("Reuse Ltd", ACCOUNT)
     app.create_account("Other Ltd", OTHER)
     key, stranger = app.create_api_key(ACCOUNT), app.create_api_key(OTHER)
-    reader, writer = workers(), workers()
+    reader, writer = workers(RATE_LIMIT=limit), workers(RATE_LIMIT=limit)
     signed = writer.post(CONTRACTS, headers=bearer(key, **{"Idempotency-Key": "sign"}),
                          json=json.loads(json.dumps(terms(), default=str)))
     assert signed.status_code == 201, signed.get_json()
@@ -110,8 +120,6 @@ def test_a_summary_follows_writes_made_by_another_worker_and_each_as_of_date(
 
 
 def test_rendered_summaries_are_bounded_and_kept_per_account() -> None:
-    from uuid import uuid4
-
     cache = RenderedSummaries(size=2)
     ids = [uuid4() for _ in range(3)]
     for index, contract_id in enumerate(ids):
