@@ -7,8 +7,9 @@ the store only for the contract's current version (one indexed read, see
 ``infrastructure.heads``): unchanged, it answers the same bytes without loading
 the contract; moved, it renders again. Each entry remembers the contract's
 account: another account's key never gets it (it is answered by the normal
-path, a 404). At most ``SIZE`` entries, least recently used dropped first;
-bodies over ``BODY_MAX`` bytes are not kept.
+path, a 404). At most ``SIZE`` entries and ``CHARS_MAX`` characters of JSON
+per worker, least recently used dropped first; a body over ``BODY_MAX`` is
+not kept.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.edge import ledger
 
 ENDPOINT = "contracts.summary"  # its key check also reads the contract's version (api.auth): one statement
 SIZE = 1_000
+CHARS_MAX = 16 * 1024 * 1024
 BODY_MAX = 256 * 1024
 EXTENSION = "rendered_summaries"
 
@@ -36,8 +38,8 @@ class Rendered:
 
 
 class RenderedSummaries:
-    def __init__(self, size: int = SIZE) -> None:
-        self.size = size
+    def __init__(self, size: int = SIZE, chars_max: int = CHARS_MAX) -> None:
+        self.size, self.chars_max, self.chars = size, chars_max, 0
         self.entries: OrderedDict[tuple[UUID, int, str], Rendered] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -53,14 +55,15 @@ class RenderedSummaries:
             return found
 
     def put(self, contract_id: UUID, as_of: str, rendered: Rendered) -> None:
-        if len(rendered.text) > BODY_MAX:
+        if len(rendered.text) > min(BODY_MAX, self.chars_max):
             return
         key = (contract_id, rendered.version, as_of)
         with self.lock:
+            replaced = self.entries.pop(key, None)
+            self.chars += len(rendered.text) - (len(replaced.text) if replaced else 0)
             self.entries[key] = rendered
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            while len(self.entries) > self.size or self.chars > self.chars_max:
+                self.chars -= len(self.entries.popitem(last=False)[1].text)
 
 
 def current_version(contract_id: UUID) -> int | None:

@@ -129,3 +129,11 @@ def test_rendered_summaries_are_bounded_and_kept_per_account() -> None:
     assert cache.get(ids[1], 1, "2026-01-01", "b") is None
     assert cache.get(ids[1], 2, "2026-01-01", "a") is None and cache.get(ids[1], None, "2026-01-01", "a") is None
     assert cache.get(ids[1], 1, "2026-01-02", "a") is None
+    by_size = RenderedSummaries(size=10, chars_max=10)
+    by_size.put(ids[0], "2026-01-01", Rendered("a", 1, "x" * 6))
+    by_size.put(ids[0], "2026-01-01", Rendered("a", 1, "y" * 6))  # the same entry again: counted once
+    assert by_size.get(ids[0], 1, "2026-01-01", "a") == Rendered("a", 1, "y" * 6) and by_size.chars == 6
+    by_size.put(ids[1], "2026-01-01", Rendered("a", 1, "z" * 6))  # over 10 characters: the oldest goes
+    assert by_size.get(ids[0], 1, "2026-01-01", "a") is None and by_size.chars == 6
+    by_size.put(ids[2], "2026-01-01", Rendered("a", 1, "w" * 11))  # larger than the whole budget: not kept
+    assert by_size.get(ids[2], 1, "2026-01-01", "a") is None and by_size.get(ids[1], 1, "2026-01-01", "a") is not None
