@@ -10,8 +10,10 @@ fast-forward of the library's cache costs three and a copy of the aggregate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
+
+from infrastructure.bounds import bounded
 
 
 def events_table(recorder: Any, kind: str, schema: str) -> str:
@@ -22,14 +24,20 @@ def events_table(recorder: Any, kind: str, schema: str) -> str:
 
 def one_statement(datastore: Any, kind: str, statement: str, params: tuple[Any, ...], *, write: bool) -> list[Any]:
     """Run one statement and fetch its rows: on PostgreSQL alone on a pooled autocommit connection (its own
-    transaction, one round trip); on SQLite in the library's transaction (its reader/writer lock)."""
+    transaction, one round trip), with the bounded attempts of the recorder's calls (``infrastructure.bounds``:
+    a connection the server closed costs a retry, not a failed request); on SQLite in the library's
+    transaction (its reader/writer lock)."""
     if kind == "postgres":
-        with datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(statement.replace("?", "%s"), params)
-            return list(cursor.fetchall()) if cursor.description else []
+        return cast(list[Any], bounded(alone, datastore.pool)(datastore, statement.replace("?", "%s"), params))
     with datastore.transaction(commit=write) as cursor:
         cursor.execute(statement, params)
         return list(cursor.fetchall())
+
+
+def alone(datastore: Any, statement: str, params: tuple[Any, ...]) -> list[Any]:
+    with datastore.get_connection() as conn, conn.cursor() as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall()) if cursor.description else []
 
 
 class Heads:
