@@ -41,6 +41,11 @@ T = TypeVar("T")
 SQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
+class ThreadConnection(sqlite3.Connection):
+    """A thread's SQLite connection; a subclass only so that ``Database`` can hold it by a weak reference (it closes
+    when its thread ends)."""
+
+
 class Database:
     """The read-model tables of one store, for any number of threads."""
 
@@ -50,8 +55,9 @@ class Database:
         self.local = threading.local()  # per thread: the transaction's connection, the SQLite connection
         self.types: dict[str, list[str]] = {}  # column types per table (PostgreSQL), for array parameters
         self.lock = threading.Lock()
-        self.sqlite_connections: list[sqlite3.Connection] = []
+        self.sqlite_connections: weakref.WeakSet[ThreadConnection] = weakref.WeakSet()
         self.pool: Any = None
+        self.pid = os.getpid()
         self.released: weakref.finalize | None = None
         if self.kind == "postgres":
             self.attach()
@@ -63,14 +69,14 @@ class Database:
         self.released = weakref.finalize(self, pgpool.POOLS.release, pgpool.key_of(self.store), self.pid)
 
     def sqlite_connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self.local, "sqlite", None)
+        conn: ThreadConnection | None = getattr(self.local, "sqlite", None)
         if conn is None:
             conn = sqlite3.connect(self.store.sqlite_path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
+                                   check_same_thread=False, factory=ThreadConnection)
             conn.execute("PRAGMA journal_mode=WAL")  # readers never block the event store's writer
             self.local.sqlite = conn
             with self.lock:
-                self.sqlite_connections.append(conn)
+                self.sqlite_connections.add(conn)
         return conn
 
     def borrow(self) -> Any:
@@ -215,7 +221,7 @@ class Database:
     def close(self) -> None:
         """SQLite: close every thread's connection; PostgreSQL: this handle lets go of the pool (the last one closes it)."""
         with self.lock:
-            connections, self.sqlite_connections = self.sqlite_connections, []
+            connections, self.sqlite_connections = list(self.sqlite_connections), weakref.WeakSet()
         for conn in connections:
             with suppress(sqlite3.Error):
                 conn.close()

@@ -14,9 +14,11 @@ process. gunicorn builds the app in each worker, after the fork, anyway.
 Each connection is configured once (``search_path`` to the store's schema,
 ``statement_timeout``) and named ``APPLICATION_NAME`` in ``pg_stat_activity``.
 ``borrow`` checks a connection before handing it out (``check_connection``: an
-empty query) and takes the next one at once when the server dropped it; the
-pool's own ``check=`` would sleep a backoff (at least 1 s, or the whole wait)
-after a failed check, so a killed connection would cost a request. Waiting for
+empty query) and takes the next one at once when the server dropped it. The
+pool's own ``check=`` is not used: after a second failed check in a row it
+sleeps a backoff (1 s, capped by the wait), so after a server restart, with
+several dead connections pooled, the first read would fail (tried: three
+connections killed, ``PoolTimeout`` after the whole wait). Waiting for
 a connection gives up after ``WAIT_S`` with ``PoolTimeout`` (a
 ``psycopg.OperationalError``: 503 ``store_unavailable``), so a database that is
 down fails a request fast. The pool retries a failed connect with a backoff

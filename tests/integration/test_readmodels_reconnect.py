@@ -85,6 +85,7 @@ def test_read_routes_and_readyz_reconnect_after_the_server_dropped_the_connectio
                 assert answer.get_json()["code"] == "store_unavailable" and answer.headers["Retry-After"] == "1"
         assert contract_count(client, auth) == 1
         assert client.get("/readyz").status_code == 200
+        read_models.close()
         app.close()
 
 
