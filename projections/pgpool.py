@@ -13,13 +13,21 @@ process. gunicorn builds the app in each worker, after the fork, anyway.
 
 Each connection is configured once (``search_path`` to the store's schema,
 ``statement_timeout``) and named ``APPLICATION_NAME`` in ``pg_stat_activity``.
-``borrow`` checks a connection before handing it out (``check_connection``: an
-empty query) and takes the next one at once when the server dropped it. The
-pool's own ``check=`` is not used: after a second failed check in a row it
-sleeps a backoff (1 s, capped by the wait), so after a server restart, with
-several dead connections pooled, the first read would fail (tried: three
-connections killed, ``PoolTimeout`` after the whole wait). Waiting for
-a connection gives up after ``WAIT_S`` with ``PoolTimeout`` (a
+``borrow`` checks a connection before handing it out and takes the next one
+at once when the server dropped it: the pool's ``check_connection`` (an empty
+query) whenever the idle connection's socket has something to read, which is
+what a server that ended the session leaves (an error, or the socket closed);
+with nothing pending, no round trip is spent (a trivial statement costs about
+twice as much with the round trip on every use). The pool's own ``check=`` is
+not used: after a second failed check in a row it sleeps a backoff (1 s,
+capped by the wait), so after a server restart, with several dead connections
+pooled, the first read would fail (tried: three connections killed,
+``PoolTimeout`` after the whole wait). A session killed in the few
+milliseconds between the check and its statement fails that statement, which
+``Database.run`` retries once on another connection (a transaction fails and
+its caller retries the batch).
+
+Waiting for a connection gives up after ``WAIT_S`` with ``PoolTimeout`` (a
 ``psycopg.OperationalError``: 503 ``store_unavailable``), so a database that is
 down fails a request fast. The pool retries a failed connect with a backoff
 that grows to minutes; here it stops after ``RECONNECT_S`` instead, and the next
@@ -32,6 +40,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import select
 import threading
 import time
 from typing import Any
@@ -97,12 +106,27 @@ def borrow(pool: ConnectionPool[psycopg.Connection[Any]], wait_s: float = WAIT_S
         if remaining <= 0:
             raise PoolTimeout(f"no read-model connection within {wait_s:.2f} s")
         conn = pool.getconn(timeout=remaining)
-        try:
-            ConnectionPool.check_connection(conn)
-        except psycopg.Error:
-            pool.putconn(conn)  # dropped by the server: the pool discards it and opens a replacement
-            continue
-        return conn
+        if answers(conn):
+            return conn
+        pool.putconn(conn)  # dropped by the server: the pool discards it and opens a replacement
+
+
+def answers(conn: psycopg.Connection[Any]) -> bool:
+    """Whether an idle pooled connection still works: the pool's ``check_connection`` (an empty query), unless the
+    socket has nothing to read. An idle session receives nothing unasked; a server that ends it (termination, shutdown,
+    crash, a cut link) sends an error or closes the socket, which makes it readable. So the round trip is spent only
+    on a connection that has something pending."""
+    if lost(conn):
+        return False
+    poller = select.poll()
+    poller.register(conn.pgconn.socket, select.POLLIN)
+    if not poller.poll(0):
+        return True
+    try:
+        ConnectionPool.check_connection(conn)
+    except psycopg.Error:
+        return False
+    return True
 
 
 class SharedPools:

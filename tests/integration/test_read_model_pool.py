@@ -41,7 +41,7 @@ def pool_backends(admin_url: str, database: str) -> list[int]:
 
 def terminate_all(admin_url: str, database: str) -> int:
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        rows = conn.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                             "WHERE datname = %s AND application_name = %s",
                             (database, pgpool.APPLICATION_NAME)).fetchall()
     return sum(1 for row in rows if row == (True,))

@@ -37,7 +37,7 @@ def own_store() -> Iterator[tuple[str, str, StoreConfig]]:
 def terminate(admin_url: str, database: str) -> int:
     """End every read-model connection to the test's database; how many there were."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        rows = conn.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                             "WHERE datname = %s AND application_name = %s", (database, APPLICATION_NAME)).fetchall()
     assert rows and all(row == (True,) for row in rows), "the read models must have connections to terminate"
     return len(rows)
