@@ -14,10 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import psycopg
+import pytest
+from psycopg_pool import PoolTimeout
 
 from infrastructure.store import StoreConfig
+from ledger.errors import StoreUnavailable
 from projections import pgpool
 from projections.db import Database
+from projections.service import ReadModels
 from tests import pg
 from tests.kafka import wait_until
 
@@ -106,6 +110,26 @@ def test_connections_the_server_killed_are_replaced_before_the_next_read() -> No
             db.execute("INSERT INTO survived VALUES (1)")
         assert db.fetchall("SELECT n FROM survived") == [(1,)]
         db.close()
+
+
+def test_no_connection_within_the_wait_is_store_unavailable_at_once_and_the_first_read_after_connects() -> None:
+    with own_store() as (admin_url, database, store):
+        read_models = ReadModels(store)
+        assert read_models.contracts("acct", "2026-03-01")[0]["items"] == []
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+            try:
+                terminate_all(admin_url, database)
+                for _ in range(3):  # again and again: each waits no longer than the pool's wait
+                    started = time.monotonic()
+                    with pytest.raises(StoreUnavailable) as refused:
+                        read_models.contracts("acct", "2026-03-01")
+                    assert isinstance(refused.value.__cause__, PoolTimeout)
+                    assert time.monotonic() - started < pgpool.WAIT_S + 0.5
+            finally:
+                admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        assert read_models.contracts("acct", "2026-03-01")[0]["items"] == []  # no backoff left to wait out
+        read_models.close()
 
 
 def test_handles_of_one_store_share_one_pool_closed_by_the_last() -> None:
