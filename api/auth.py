@@ -14,7 +14,8 @@ from api.errors import Problem
 from api.summaries import ENDPOINT as SUMMARY_ENDPOINT
 
 SECURITY_SCHEME = "bearerAuth"
-READS_HEAD = frozenset({SUMMARY_ENDPOINT})  # routes that use the contract's current version: read with the key's
+# Routes that need the contract's current version: the key's statement reads it too (one round trip).
+READS_HEAD = frozenset({SUMMARY_ENDPOINT})
 
 
 def bearer_token() -> str:
@@ -28,7 +29,7 @@ def authenticate_request() -> None:
     key, config = bearer_token(), current_app.config
     about = (request.view_args or {}).get("contract_id") if request.endpoint in READS_HEAD else None
     admission = ledger().admit(key, config["RATE_LIMIT"], config["RATE_WINDOW_SECONDS"], about) if key else None
-    record = admission.record if admission else None
+    record = admission.record if admission is not None else None
     if admission is None or record is None:
         raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
                       headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
