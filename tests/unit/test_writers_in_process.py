@@ -46,9 +46,27 @@ def test_writers_of_one_contract_take_turns_while_other_contracts_go_on() -> Non
 def test_recent_writes_are_found_by_id_and_version_and_only_the_newest_are_kept() -> None:
     recent = RecentWrites()
     first = signed()
+    first.collect_events()  # as a save leaves it
     recent.put(first)
     assert recent.get(str(first.id), first.version) is first
     assert recent.get(str(first.id), first.version + 1) is None
     for _ in range(RECENT_MAX):
         recent.put(signed())
     assert recent.get(str(first.id), first.version) is None and len(recent.items) == RECENT_MAX
+
+
+def test_a_recent_write_answers_only_while_the_contract_is_still_at_that_version() -> None:
+    """The entry is the cached contract itself: once a later command changes it, that version is not served."""
+    recent = RecentWrites()
+    contract = signed()
+    contract.collect_events()
+    written = contract.version
+    recent.put(contract)
+    contract.log_communication(occurred_on=date(2026, 2, 1), direction="outbound", channel="email", summary="hello")
+    assert recent.get(str(contract.id), written) is None  # changed, not yet saved
+    assert recent.get(str(contract.id), written + 1) is None  # never put: unsaved
+    contract.collect_events()
+    recent.put(contract)
+    assert recent.get(str(contract.id), written + 1) is contract
+    recent.discard(str(contract.id))
+    assert recent.get(str(contract.id), written + 1) is None and recent.items == {}
