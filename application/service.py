@@ -33,7 +33,7 @@ from eventsourcing.utils import Environment
 
 from application import accounts, audit, idempotency
 from application.concurrency import ContractLocks, RecentWrites, pause_after_conflict
-from application.contract_cache import LockedRepository, snapshot_cached
+from application.contract_cache import LockedRepository, snapshot_cached, snapshot_due
 from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
@@ -108,7 +108,13 @@ class LedgerApplication(Application[UUID]):
         )
 
     def take_snapshot(self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None) -> None:
-        """From the cached contract just saved when it is that version, else as the library does (rebuilding it)."""
+        """From the cached contract just saved when it is that version, else as the library does (rebuilding it).
+
+        The library asks at every 100th version; past 1,000 events a contract is snapshotted less often
+        (``contract_cache.snapshot_due``). An explicit call without a version always takes one.
+        """
+        if version is not None and not snapshot_due(version):
+            return
         if snapshot_cached(self.contracts, self.snapshots, aggregate_id, version):
             return
         if projector_func is None:
