@@ -55,7 +55,7 @@ class LockedRepository(Repository[UUID]):
                 self.cache.get(aggregate_id, evict=True)
 
     def cached(self, aggregate_id: UUID) -> Any:
-        """The cached aggregate as it is, or None, without loading it (only under the aggregate's lock)."""
+        """The cached aggregate as it is, or None, without loading it (only for the writer holding its lock)."""
         if not self.cache:
             return None
         try:
@@ -90,15 +90,17 @@ def snapshot_cached(repository: LockedRepository, snapshots: Any, aggregate_id: 
 
     The library takes a snapshot by rebuilding the aggregate from the previous
     snapshot and the events since (decoding all of a long contract's history
-    again); right after a save the cached aggregate is that state already. The
-    snapshot is encoded under the aggregate's lock, so no command changes it meanwhile.
+    again); right after a save the cached aggregate is that state already.
+    Called from the save path, by (or on behalf of) the writer that holds the
+    aggregate's lock, so no command changes it meanwhile; it does not take the
+    lock itself, so a save made for a waiting writer by another thread cannot
+    deadlock on it.
     """
     if version is None or snapshots is None:
         return False
-    with repository.locks.hold(str(aggregate_id)):
-        cached = repository.cached(aggregate_id)
-        snapshot_class = getattr(type(cached), "Snapshot", None)
-        if cached is None or snapshot_class is None or cached.version != version or cached.pending_events:
-            return False
-        snapshots.put([snapshot_class.take(cached)])
-        return True
+    cached = repository.cached(aggregate_id)
+    snapshot_class = getattr(type(cached), "Snapshot", None)
+    if cached is None or snapshot_class is None or cached.version != version or cached.pending_events:
+        return False
+    snapshots.put([snapshot_class.take(cached)])
+    return True

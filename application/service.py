@@ -250,25 +250,24 @@ class LedgerApplication(Application[UUID]):
                 try:
                     contract, extra = self.run_command(account_id, contract_id, command, expected_version)
                 except StoreUnavailable:
-                    self.forget_unsaved(contract_id, always=True)
+                    self.forget_unsaved(contract_id)
                     raise
-                except LedgerError:
-                    self.forget_unsaved(contract_id)  # a refusal changes nothing; one half-way did: drop it
+                except LedgerError:  # refused before any change (run_command drops a contract refused half-way)
                     replay = idempotency.replay(self, account_id, idempotency_key, digest)
                     if replay:
                         return replay  # recorded before: its repeat is refused, its first result stands
                     raise
                 except BaseException:
-                    self.forget_unsaved(contract_id, always=True)
+                    self.forget_unsaved(contract_id)
                     raise
                 try:
                     result = self.save_command(contract, account_id, idempotency_key, digest, extra)
                 except BaseException:
-                    self.forget_unsaved(contract_id, always=True)  # saved or not, the store knows: reload from it
+                    self.forget_unsaved(contract_id)  # saved or not, the store knows: reload from it
                     raise
                 if result:
                     return result
-                self.forget_unsaved(contract_id, always=True)  # another process won: its events, not ours
+                self.forget_unsaved(contract_id)  # another process won: its events, not ours
                 replay = idempotency.replay(self, account_id, idempotency_key, digest)
                 if replay:
                     return replay
@@ -289,7 +288,12 @@ class LedgerApplication(Application[UUID]):
         extra: list[Aggregate] = []
         if isinstance(command, IssueInvoice):
             command, extra = claim_invoice_number(self, account_id, contract, command)
-        command.apply(contract)
+        try:
+            command.apply(contract)
+        except LedgerError:
+            if contract.pending_events:  # refused half-way: its first events are in the cached contract
+                self.forget_unsaved(contract_id)
+            raise
         return contract, extra
 
     def save_command(
@@ -315,18 +319,14 @@ class LedgerApplication(Application[UUID]):
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
 
-    def forget_unsaved(self, contract_id: UUID | str, *, always: bool = False) -> None:
-        """Drop the cached contract if a failed command changed it (``always``: whatever happened to it)."""
+    def forget_unsaved(self, contract_id: UUID | str) -> None:
+        """Drop the cached contract after a failed command (it may hold unsaved changes): the next load rebuilds it."""
         try:
             key = UUID(str(contract_id))
         except ValueError:
             return
-        cached = self.contracts.cached(key)
-        if cached is None:
-            return
-        if always or cached.pending_events:
-            self.contracts.drop(key)
-            self.recent_writes.discard(str(key))
+        self.contracts.drop(key)
+        self.recent_writes.discard(str(key))
 
     def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the store, turning connection failures into StoreUnavailable (retryable)."""
