@@ -37,6 +37,7 @@ def summary_of(contract: Contract) -> dict[str, Any]:
 
 
 def command_response(result: CommandResult) -> Response:
+    summary = recorded_summary(result)  # first: the next write of this contract would make it a reload
     headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version),
                # at least this write's log position: pass it as min_position to read it back from the read models
                "X-Ledger-Position": token(ledger().recorder.max_notification_id() or 0)}
@@ -44,4 +45,4 @@ def command_response(result: CommandResult) -> Response:
         headers["Idempotent-Replayed"] = "true"
     else:
         count_events(result.events)
-    return respond(recorded_summary(result), 201, headers)
+    return respond(summary, 201, headers)
