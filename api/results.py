@@ -36,8 +36,9 @@ def summary_of(contract: Contract) -> dict[str, Any]:
     return summary
 
 
-def command_response(result: CommandResult) -> Response:
-    summary = recorded_summary(result)  # first: the next write of this contract would make it a reload
+def command_response(result: CommandResult, summary: dict[str, Any] | None = None) -> Response:
+    if summary is None:
+        summary = recorded_summary(result)
     headers = {"Location": f"/v1/contracts/{result.contract_id}", "ETag": etag(result.version),
                # at least this write's log position: pass it as min_position to read it back from the read models
                "X-Ledger-Position": token(ledger().recorder.max_notification_id() or 0)}

@@ -14,6 +14,7 @@ record live in their own modules; this class is their façade.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -341,6 +342,12 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(contract, Contract) or contract.account_id != account_id:
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
+
+    @contextmanager
+    def holding(self, contract_id: UUID | str) -> Iterator[None]:
+        """Keep this process's other writers of the contract waiting across several calls (a write and its answer)."""
+        with self.contract_locks.hold(str(contract_id)):
+            yield
 
     def render_written(
         self, account_id: str, contract_id: UUID | str, version: int, render: Callable[[Contract], T]

@@ -267,3 +267,41 @@ def test_a_snapshot_taken_from_the_cached_contract_equals_one_rebuilt_from_event
         assert app.verify(account, contract_id).ok
     finally:
         app.close()
+
+
+class CountingReloads(LedgerApplication):
+    name = LedgerApplication.name
+    reloads = 0
+
+    def get_contract(self, account_id: str, contract_id: UUID | str, version: int | None = None) -> Contract:
+        if version is not None:
+            type(self).reloads += 1
+        return super().get_contract(account_id, contract_id, version)
+
+
+def test_answers_of_writers_racing_on_one_contract_are_their_own_versions_without_a_reload(pg_store: StoreConfig) -> None:
+    """The HTTP answer: a write and the rendering of what it left, with no other write of the contract between."""
+    app = CountingReloads(pg_store, create_tables=True)
+    try:
+        account, contract_id = new_contract(app)
+        answers: list[tuple[int, str]] = []
+
+        def writer(n: int) -> None:
+            for k in range(6):
+                with app.holding(contract_id):
+                    result = app.execute(account, contract_id, note(summary=f"{n}-{k}"), idempotency_key=f"{n}-{k}")
+                    answers.append((result.version, app.render_written(account, contract_id, result.version,
+                                                                       lambda c: repr(c.communications[-1]))))
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(v for v, _ in answers) == list(range(2, 38)) and CountingReloads.reloads == 0
+        for version, last in answers:
+            assert last == repr(replay_at(app, contract_id, version).communications[-1])
+        same_as_events(app, account, contract_id, START)
+    finally:
+        CountingReloads.reloads = 0
+        app.close()
