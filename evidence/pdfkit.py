@@ -23,7 +23,7 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
-from evidence.rowtable import Look, Measure, RowTable, lay_out
+from evidence.rowtable import Look, Measure, RowTable, lay_out, lay_out_rows
 from ledger.money import format_minor
 
 MARGIN = 18 * mm
@@ -120,9 +120,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence
         return [para("None recorded.", SMALL)]
     bold_rows = bold_rows | ({len(rows) - 1} if bold_last else set())
     regular, bold = measure(LOOK.font), measure(LOOK.bold_font)
-    laid = [lay_out([["" if cell is None else str(cell) for cell in row]], widths, LOOK,
-                    bold if index in bold_rows else regular, bold=index in bold_rows)[0]
-            for index, row in enumerate(rows)]
+    laid = lay_out_rows([["" if cell is None else str(cell) for cell in row] for row in rows], widths, LOOK, regular,
+                        bold, frozenset(bold_rows))
     (head,) = lay_out([list(header)], widths, LOOK, bold)
     return [RowTable(head, laid, widths, frozenset(right), LOOK)]
 
