@@ -120,8 +120,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence
         return [para("None recorded.", SMALL)]
     bold_rows = bold_rows | ({len(rows) - 1} if bold_last else set())
     regular, bold = measure(LOOK.font), measure(LOOK.bold_font)
-    laid = lay_out_rows([["" if cell is None else str(cell) for cell in row] for row in rows], widths, LOOK, regular,
-                        bold, frozenset(bold_rows))
+    laid = lay_out_rows(rows, widths, LOOK, regular, bold, frozenset(bold_rows))
     (head,) = lay_out([list(header)], widths, LOOK, bold)
     return [RowTable(head, laid, widths, frozenset(right), LOOK)]
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
+from operator import getitem
 from typing import Any, ClassVar, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -41,7 +42,7 @@ class Measure:
     def __init__(self, font: str, size: float) -> None:
         self.font, self.size = font, size
         self.cache: dict[str, float] = {}
-        self.wrapped: dict[float, dict[str, Lines]] = {}  # per column width: text -> its lines
+        self.wrapped: dict[float, Column] = {}  # per column width: text -> its lines
         self.wrapped_count = 0
         self.space = stringWidth(" ", font, size)
 
@@ -51,29 +52,24 @@ class Measure:
             found = self.cache[word] = stringWidth(word, self.font, self.size)
         return found
 
-    def column(self, limit: float) -> dict[str, Lines]:
+    def column(self, limit: float) -> Column:
         """The texts already wrapped at this width (dates, stages and amounts repeat down a column)."""
         found = self.wrapped.get(limit)
         if found is None:
-            found = self.wrapped[limit] = {}
+            found = self.wrapped[limit] = Column(self, limit)
         return found
 
     def lines(self, text: str, limit: float) -> Lines:
         """``wrap``, remembered per text and width."""
-        column = self.column(limit)
-        found = column.get(text)
-        if found is None:
-            found = self.remember(column, text, limit)
-        return found
+        return self.column(limit)[text]
 
-    def remember(self, column: dict[str, Lines], text: str, limit: float) -> Lines:
+    def counted(self) -> None:
+        """One more text wrapped and kept: past the bound, every column forgets what it holds."""
         if self.wrapped_count >= WRAPPED_CACHED_MAX:
             for texts in self.wrapped.values():
                 texts.clear()
             self.wrapped_count = 0
         self.wrapped_count += 1
-        found = column[text] = tuple(self.wrap(text, limit))
-        return found
 
     def wrap(self, text: str, limit: float) -> list[tuple[str, float]]:
         """Lines of at most ``limit`` points, each with its width (for right alignment)."""
@@ -110,6 +106,22 @@ class Measure:
         return [*parts, current]
 
 
+class Column(dict[Any, Lines]):
+    """Cell text -> its lines at one column width; a text not seen yet is wrapped on lookup (``__missing__``), so a
+    row is laid out by one ``map`` over its cells. A cell that is not text is shown as ``str(cell)``, None as nothing."""
+
+    def __init__(self, measure: Measure, limit: float) -> None:
+        super().__init__()
+        self.measure, self.limit = measure, limit
+
+    def __missing__(self, cell: Any) -> Lines:
+        if type(cell) is not str:
+            return self["" if cell is None else str(cell)]
+        self.measure.counted()
+        found = self[cell] = tuple(self.measure.wrap(cell, self.limit))
+        return found
+
+
 class Row(NamedTuple):
     """A laid-out row (a tuple: a long bundle makes tens of thousands)."""
 
@@ -136,28 +148,21 @@ def lay_out(texts: Sequence[Sequence[str]], widths: Sequence[float], look: Look,
     return lay_out_rows(texts, widths, look, measure, measure, frozenset(range(len(texts))) if bold else frozenset())
 
 
-def lay_out_rows(texts: Sequence[Sequence[str]], widths: Sequence[float], look: Look, regular: Measure,
+def lay_out_rows(texts: Sequence[Sequence[Any]], widths: Sequence[float], look: Look, regular: Measure,
                  strong: Measure, bold_rows: frozenset[int] = frozenset()) -> list[Row]:
-    """Rows ``bold_rows`` (indices) in ``strong``'s font, the others in ``regular``'s."""
+    """Rows ``bold_rows`` (indices) in ``strong``'s font, the others in ``regular``'s; a cell is shown as
+    ``str(cell)``, and None as nothing."""
     limits = [width - 2 * PAD_X for width in widths]
-    columns = {measure: [measure.column(limit) for limit in limits] for measure in (regular, strong)}
+    plain, strong_columns = [regular.column(limit) for limit in limits], [strong.column(limit) for limit in limits]
     leading, padding = look.leading, 2 * PAD_Y
     rows = []
     for index, cells in enumerate(texts):
         if len(cells) != len(limits):
             raise ValueError(f"a row of {len(cells)} cells in a table of {len(limits)} columns")
         bold = index in bold_rows
-        measure = strong if bold else regular
-        wrapped = []
-        depth = 1
-        for text, known, limit in zip(cells, columns[measure], limits, strict=True):
-            found = known.get(text)
-            if found is None:
-                found = measure.remember(known, text, limit)
-            if len(found) > depth:
-                depth = len(found)
-            wrapped.append(found)
-        rows.append(Row(tuple(wrapped), depth * leading + padding, bold, depth))
+        wrapped = tuple(map(getitem, strong_columns if bold else plain, cells))
+        depth = max(map(len, wrapped))
+        rows.append(Row(wrapped, depth * leading + padding, bold, depth))
     return rows
 
 
@@ -274,6 +279,42 @@ def colour_op(colour: Any, operator: str) -> str:
     return f"{fp_str((colour.red, colour.green, colour.blue))} {operator}"
 
 
+class NewCharacter(Exception):
+    """A character the font has not yet given a code in this document."""
+
+
+class Codes(dict[int, str]):
+    """A font's codes in one document as a ``str.translate`` table: character -> the character of its code.
+
+    It follows the font's own assignments (``font.state[doc].assignments``, which only ever grow), and a character
+    without a code raises ``NewCharacter`` out of ``translate`` rather than passing through unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0  # assignments copied so far
+
+    def __missing__(self, key: int) -> str:
+        raise NewCharacter(key)
+
+    def follow(self, assignments: dict[int, int]) -> None:
+        if len(assignments) != self.seen:
+            for char, code in islice(assignments.items(), self.seen, None):
+                self[char] = chr(code)
+            self.seen = len(assignments)
+            if 32 in assignments:
+                self[0xA0] = chr(assignments[32])  # the font maps a no-break space to the space
+
+
+class DocumentCache:
+    """Per document: each TrueType font's encoded texts and code table, and the subsets' internal names."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, dict[str, str]] = {}
+        self.codes: dict[str, Codes] = {}
+        self.subsets: dict[tuple[str, int], str] = {}
+
+
 class TextWriter:
     """Text lines at given positions, written as PDF operators in one BT ... ET block.
 
@@ -283,21 +324,23 @@ class TextWriter:
     built-in (Type 1) font goes through the ordinary text object.
     """
 
-    caches: ClassVar[WeakKeyDictionary[Any, dict[str, dict[str, str]]]] = WeakKeyDictionary()
+    caches: ClassVar[WeakKeyDictionary[Any, DocumentCache]] = WeakKeyDictionary()
 
     def __init__(self, canvas: Any, size: float) -> None:
         self.canvas, self.size = canvas, size
         self.doc = canvas._doc  # the document owns the TrueType subsets
-        self.cache = self.caches.setdefault(self.doc, {})  # font name -> text -> operators; "#subsets" -> names
+        self.cache = self.caches.get(self.doc)
+        if self.cache is None:
+            self.cache = self.caches[self.doc] = DocumentCache()
         self.ops: list[str] = ["BT"]
         self.fonts: dict[str, Any] = {}
         self.fallback = canvas.beginText()
 
     def encodings(self, font_name: str) -> dict[str, str]:
         """The texts of this font already encoded in this document (only TrueType texts are kept)."""
-        found = self.cache.get(font_name)
+        found = self.cache.texts.get(font_name)
         if found is None:
-            found = self.cache[font_name] = {}
+            found = self.cache.texts[font_name] = {}
         return found
 
     def line(self, font_name: str, x: float, y: float, text: str) -> None:
@@ -319,17 +362,19 @@ class TextWriter:
             self.fallback.setTextOrigin(x, y)
             self.fallback.textOut(text)
             return None
+        codes = self.cache.codes.get(font_name)
+        if codes is None:
+            codes = self.cache.codes[font_name] = Codes()
         encoded = self.encodings(font_name)[text] = " ".join(
             f"{self.subset_name(font, subset)} {self.size:g} Tf ({escapePDF(chunk)}) Tj"
-            for subset, chunk in split_string(font, text, self.doc))
+            for subset, chunk in split_string(font, text, self.doc, codes))
         return encoded
 
     def subset_name(self, font: Any, subset: int) -> str:
-        names = self.encodings("#subsets")  # beside the texts, in the same per-document cache
-        key = f"{font.fontName} {subset}"
-        name = names.get(key)
+        key = (font.fontName, subset)
+        name = self.cache.subsets.get(key)
         if name is None:
-            name = names[key] = font.getSubsetInternalName(subset, self.doc)
+            name = self.cache.subsets[key] = font.getSubsetInternalName(subset, self.doc)
         return name
 
     def finish(self) -> None:
@@ -337,22 +382,26 @@ class TextWriter:
         self.canvas.drawText(self.fallback)
 
 
-def split_string(font: Any, text: str, doc: Any) -> list[tuple[int, bytes]]:
+def split_string(font: Any, text: str, doc: Any, codes: Codes) -> list[tuple[int, bytes]]:
     """``font.splitString(text, doc)``, without its per-character loop when every character already has its code
     in the document's subsets (the usual case after the first pages): the same chunks, several times faster."""
-    assignments = font.state[doc].assignments if doc in font.state else None
-    if assignments is None or not text:
+    state = font.state.get(doc)
+    if state is None or not text:
+        return list(font.splitString(text, doc))
+    codes.follow(state.assignments)
+    try:
+        coded = text.translate(codes)
+    except NewCharacter:  # the font assigns it a code (and may open a new subset)
         return list(font.splitString(text, doc))
     try:
-        codes = [assignments[32 if code == 0xA0 else code] for code in map(ord, text)]
-    except KeyError:  # a character new to this document: the font assigns it a code
-        return list(font.splitString(text, doc))
-    if max(codes) < 256:
-        return [(0, bytes(codes))]
+        return [(0, coded.encode("latin-1"))]  # every code in the first subset
+    except UnicodeEncodeError:
+        pass
     chunks: list[tuple[int, bytes]] = []
     start = 0
-    for index in range(1, len(codes) + 1):
-        if index == len(codes) or codes[index] >> 8 != codes[start] >> 8:
-            chunks.append((codes[start] >> 8, bytes(code & 0xFF for code in codes[start:index])))
+    numbers = list(map(ord, coded))
+    for index in range(1, len(numbers) + 1):
+        if index == len(numbers) or numbers[index] >> 8 != numbers[start] >> 8:
+            chunks.append((numbers[start] >> 8, bytes(code & 0xFF for code in numbers[start:index])))
             start = index
     return chunks
