@@ -334,6 +334,7 @@ class TextWriter:
             self.cache = self.caches[self.doc] = DocumentCache()
         self.ops: list[str] = ["BT"]
         self.fonts: dict[str, Any] = {}
+        self.fast: dict[str, tuple[Codes, dict[int, int], str, dict[str, str]]] = {}  # TrueType fonts in use
         self.fallback = canvas.beginText()
 
     def encodings(self, font_name: str) -> dict[str, str]:
@@ -354,6 +355,19 @@ class TextWriter:
     def encode(self, font_name: str, text: str, x: float, y: float) -> str | None:
         """The operators that show ``text`` in a TrueType font (remembered); a built-in font's line is drawn by the
         fallback text object at (x, y) instead, and None is returned."""
+        fast = self.fast.get(font_name)
+        if fast is not None and text:  # the usual case: every character already has a code in the first subset
+            codes, assignments, prefix, known = fast
+            if len(assignments) != codes.seen:
+                codes.follow(assignments)
+            try:
+                encoded = known[text] = f"{prefix}{escapePDF(text.translate(codes).encode('latin-1'))}) Tj"
+                return encoded
+            except (NewCharacter, UnicodeEncodeError):
+                pass
+        return self.encode_chunks(font_name, text, x, y)
+
+    def encode_chunks(self, font_name: str, text: str, x: float, y: float) -> str | None:
         font = self.fonts.get(font_name)
         if font is None:
             font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
@@ -365,9 +379,13 @@ class TextWriter:
         codes = self.cache.codes.get(font_name)
         if codes is None:
             codes = self.cache.codes[font_name] = Codes()
-        encoded = self.encodings(font_name)[text] = " ".join(
+        known = self.encodings(font_name)
+        encoded = known[text] = " ".join(
             f"{self.subset_name(font, subset)} {self.size:g} Tf ({escapePDF(chunk)}) Tj"
             for subset, chunk in split_string(font, text, self.doc, codes))
+        first = self.cache.subsets.get((font.fontName, 0))  # named only once used: naming it orders the fonts
+        if first is not None and font_name not in self.fast:
+            self.fast[font_name] = (codes, font.state[self.doc].assignments, f"{first} {self.size:g} Tf (", known)
         return encoded
 
     def subset_name(self, font: Any, subset: int) -> str:
