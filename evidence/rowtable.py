@@ -329,9 +329,10 @@ class TextWriter:
     def __init__(self, canvas: Any, size: float) -> None:
         self.canvas, self.size = canvas, size
         self.doc = canvas._doc  # the document owns the TrueType subsets
-        self.cache = self.caches.get(self.doc)
-        if self.cache is None:
-            self.cache = self.caches[self.doc] = DocumentCache()
+        cache = self.caches.get(self.doc)
+        if cache is None:
+            cache = self.caches[self.doc] = DocumentCache()
+        self.cache: DocumentCache = cache
         self.ops: list[str] = ["BT"]
         self.fonts: dict[str, Any] = {}
         self.fast: dict[str, tuple[Codes, dict[int, int], str, dict[str, str]]] = {}  # TrueType fonts in use
