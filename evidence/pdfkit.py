@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -146,14 +147,35 @@ class Furniture:
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, PAGE_HEIGHT - 11 * mm, self.head_left)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 11 * mm, self.head_right)
+        draw_string(canvas, MARGIN, PAGE_HEIGHT - 11 * mm, self.head_left)
+        draw_string(canvas, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 11 * mm, self.head_right, right=True)
         canvas.setStrokeColor(RULE)
         canvas.line(MARGIN, PAGE_HEIGHT - 12.5 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 12.5 * mm)
         canvas.line(MARGIN, 12.5 * mm, PAGE_WIDTH - MARGIN, 12.5 * mm)
-        canvas.drawString(MARGIN, 9 * mm, self.foot_left)
+        draw_string(canvas, MARGIN, 9 * mm, self.foot_left)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"Page {doc.page}")
         canvas.restoreState()
+
+
+DRAWN: WeakKeyDictionary[Any, dict[tuple[Any, ...], str]] = WeakKeyDictionary()  # per document
+
+
+def draw_string(canvas: Any, x: float, y: float, value: str, *, right: bool = False) -> None:
+    """``canvas.drawString`` (or ``drawRightString``), its operators remembered per document: the running head and
+    foot are the same text at the same place in the same font on every page, so after the first page they are
+    copied rather than laid out again (a long bundle has hundreds of pages)."""
+    drawn = DRAWN.get(canvas._doc)
+    if drawn is None:
+        drawn = DRAWN[canvas._doc] = {}
+    key = (right, x, y, value, canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup)
+    code = drawn.get(key)
+    if code is not None:
+        canvas._code.append(code)
+        return
+    before = len(canvas._code)
+    (canvas.drawRightString if right else canvas.drawString)(x, y, value)
+    if len(canvas._code) == before + 1:  # one text object, as reportlab writes it: safe to copy
+        drawn[key] = canvas._code[-1]
 
 
 def render(story: list[Flowable], furniture: Furniture, *, title: str, subject: str, author: str,
