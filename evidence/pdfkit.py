@@ -7,6 +7,7 @@ platypus paragraphs are kept for running text and the short key/value blocks.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,35 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from evidence.rowtable import Look, Measure, RowTable, lay_out, lay_out_rows
 from ledger.money import format_minor
+
+PDFDOC_NOT_LATIN1 = re.compile("[\x18-\x1f]")  # the ASCII characters PDFDocEncoding maps elsewhere
+
+
+class Base85AsBytes(pdfdoc.PDFStreamFilterBase85Encode):
+    """reportlab's ASCII85 stream filter, returning the bytes its text becomes in the file.
+
+    Every page stream is compressed, then ASCII85-encoded to text, which reportlab then encodes with its
+    PDFDocEncoding codec: a dictionary-driven charmap that costs a bundle of hundreds of pages tens of milliseconds.
+    ASCII85 text is printable ASCII (and line ends), which that codec and latin-1 turn into the same bytes: handing
+    over the bytes skips it. Anything else (PDFDocEncoding differs from latin-1 at 0x18-0x1F and above 0x7F) is
+    left to reportlab as before.
+    """
+
+    def encode(self, text: Any) -> Any:
+        encoded = super().encode(text)
+        if isinstance(encoded, str) and encoded.isascii() and not PDFDOC_NOT_LATIN1.search(encoded):
+            return encoded.encode("latin-1")
+        return encoded
+
+
+pdfdoc.PDFBase85Encode = Base85AsBytes()  # the instance PDFPage puts in front of each page stream's compression
 
 MARGIN = 18 * mm
 PAGE_WIDTH, PAGE_HEIGHT = A4
