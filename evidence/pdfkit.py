@@ -7,7 +7,6 @@ platypus paragraphs are kept for running text and the short key/value blocks.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,8 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 from evidence.rowtable import Look, Measure, RowTable, lay_out, lay_out_rows
 from ledger.money import format_minor
 
-PDFDOC_NOT_LATIN1 = re.compile("[\x18-\x1f]")  # the ASCII characters PDFDocEncoding maps elsewhere
+# every byte but 0x18-0x1F, the ASCII characters PDFDocEncoding maps elsewhere (deleted, so only those remain)
+LATIN1_AS_PDFDOC = bytes(code for code in range(256) if not 0x18 <= code <= 0x1F)
 
 
 class Base85AsBytes(pdfdoc.PDFStreamFilterBase85Encode):
@@ -43,8 +43,10 @@ class Base85AsBytes(pdfdoc.PDFStreamFilterBase85Encode):
 
     def encode(self, text: Any) -> Any:
         encoded = super().encode(text)
-        if isinstance(encoded, str) and encoded.isascii() and not PDFDOC_NOT_LATIN1.search(encoded):
-            return encoded.encode("latin-1")
+        if isinstance(encoded, str) and encoded.isascii():
+            data = encoded.encode("latin-1")
+            if not data.translate(None, LATIN1_AS_PDFDOC):  # nothing left: no byte PDFDocEncoding would change
+                return data
         return encoded
 
 
