@@ -171,7 +171,12 @@ class CommandConsumer:
         records, prepared = group.take()
         if not records:
             return
-        if self.handler.app.save_prepared(prepared):
+        try:
+            saved = self.handler.app.save_prepared(prepared)
+        except Exception:  # a bug in the group's save: nothing was stored; alone, each is dead-lettered or recorded
+            log.exception("the save of a group of %d commands failed unexpectedly", len(records))
+            saved = False
+        if saved:
             self.counts.applied += len(records)
             self.counts.groups_saved += 1
             for record in records:
