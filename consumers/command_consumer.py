@@ -100,8 +100,10 @@ class Rewind(Exception):
 
 class CommandConsumer:
     def __init__(self, app: LedgerApplication, settings: KafkaSettings, schemas: Mapping[str, Any] = COMMAND_SCHEMAS,
-                 *, batch_max: int = BATCH_MAX, backoff: Backoff | None = None) -> None:
+                 *, batch_max: int = BATCH_MAX, backoff: Backoff | None = None, group_commit: bool = True) -> None:
+        """``group_commit=False`` runs each command alone (the benchmark's same-run baseline)."""
         self.handler = CommandHandler(app, schemas)
+        self.group_commit = group_commit
         self.settings = settings
         self.batch_max = batch_max
         self.backoff = backoff or Backoff()
@@ -142,7 +144,7 @@ class CommandConsumer:
 
     def take(self, record: ConsumerRecord, group: Group, done: dict[TopicPartition, int]) -> None:
         """Add the record's command to the group, or save the group and run the record alone."""
-        if not self.prepare_into(record, group, done):
+        if not (self.group_commit and self.prepare_into(record, group, done)):
             self.flush(group, done)
             self.process(record)
             done[partition_of(record)] = record.offset + 1
