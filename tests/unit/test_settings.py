@@ -40,7 +40,7 @@ VARIABLES = {
     "LEDGER_SMTP_FROM": ("billing@example.com", "billing@example.com"),
     "LEDGER_SMTP_TIMEOUT": ("12.5", 12.5),
     "LEDGER_WEBHOOKS_ALLOW_PRIVATE": ("yes", True),
-    "LEDGER_GROUP_COMMIT": ("yes", True),
+    "LEDGER_GROUP_COMMIT": ("no", False),
     "LEDGER_TEST_PAUSE_IN_GROUP_SAVE_S": ("2.5", 2.5),
 }
 DEFAULTS = {
@@ -73,7 +73,7 @@ DEFAULTS = {
     "smtp_from": "ledger@localhost",
     "smtp_timeout": 30.0,
     "webhooks_allow_private": False,
-    "group_commit": False,
+    "group_commit": True,
     "test_pause_in_group_save_s": 0.0,
 }
 
