@@ -44,14 +44,18 @@ class Prepared:
     contract: Contract
     extra: list[Aggregate]
     request_id: str | None = None
+    earlier_pending: int = 0  # events of earlier commands of the group on the same contract object
     result: CommandResult = field(init=False)
 
     def __post_init__(self) -> None:
-        pending = [type(e).__name__ for e in self.contract.pending_events]
+        pending = [type(e).__name__ for e in self.contract.pending_events[self.earlier_pending:]]
         self.result = CommandResult(str(self.contract.id), self.contract.version, self.contract.chain_head, pending)
 
     def aggregates(self) -> list[Aggregate]:
-        """What one save must write for this command: the contract, its idempotency record, the invoice records."""
+        """What one save must write for this command: the contract, its idempotency record, the invoice records.
+
+        Several commands of a group may share one contract object: the save collects its events once.
+        """
         return [self.contract, record_of(self.account_id, self.key, self.digest, self.result), *self.extra]
 
     def written_ids(self) -> set[UUID]:

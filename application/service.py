@@ -246,17 +246,20 @@ class LedgerApplication(Application[UUID]):
         raise VersionConflict("could not record the command after repeated conflicts")
 
     def prepare(
-        self, account_id: str, contract_id: UUID | str, command: ContractCommand, *, idempotency_key: str
+        self, account_id: str, contract_id: UUID | str, command: ContractCommand, *, idempotency_key: str,
+        contract: Contract | None = None,
     ) -> Prepared:
         """Load and apply one command for a group save (``save_prepared``); a refusal raises, nothing replayed.
 
-        A caller whose command is refused here runs it again with ``execute``, which answers the refusal or the
-        first result recorded under its key exactly as it does alone.
+        ``contract``: the object an earlier command of the same group left (same account), applied to again
+        instead of loading. A caller whose command is refused here runs it again with ``execute`` once the group
+        is saved, which answers the refusal or the first result recorded under its key exactly as it does alone.
         """
         check_key(idempotency_key)
         digest = command_digest(command.name, contract_id, command.args())
-        contract, extra = self.run_command(account_id, contract_id, command, None)
-        return Prepared(account_id, idempotency_key, digest, contract, extra, REQUEST_ID.get())
+        earlier = len(contract.pending_events) if contract is not None else 0
+        loaded, extra = self.run_command(account_id, contract_id, command, None, contract)
+        return Prepared(account_id, idempotency_key, digest, loaded, extra, REQUEST_ID.get(), earlier)
 
     def save_prepared(self, group: list[Prepared]) -> bool:
         """Save the prepared commands in one transaction: True when durable, False when nothing was stored.
@@ -280,9 +283,10 @@ class LedgerApplication(Application[UUID]):
         return True
 
     def run_command(
-        self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None
+        self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None,
+        loaded: Contract | None = None,
     ) -> tuple[Contract, list[Aggregate]]:
-        contract = self.get_contract(account_id, contract_id)
+        contract = loaded if loaded is not None else self.get_contract(account_id, contract_id)
         if expected_version is not None and contract.version != expected_version:
             raise VersionConflict(
                 f"the contract is at version {contract.version}, not {expected_version}",

@@ -15,9 +15,10 @@ Guarantees:
    applied one by one, then saved in ONE transaction (``application.group_commit``).
    Anything else (a message that is not a command, a signing, a command the
    ledger refuses, a store error) first saves the group so far, then runs alone
-   exactly as without grouping; a second command on a contract (or a second
-   invoice of one account, which shares its number sequence) first saves the
-   group so far too, so results and order are those of one-at-a-time execution.
+   exactly as without grouping. A second command on a contract is applied to
+   the contract object the first left; a second invoice of one account (which
+   shares its number sequence) first saves the group so far: results and order
+   are those of one-at-a-time execution.
    When the group's save fails (a conflict with another writer, a store error),
    nothing of it was stored and each of its commands runs alone. Offsets are
    committed after the poll's groups are durable.
@@ -43,6 +44,7 @@ from consumers.commands import CommandHandler
 from consumers.dead_letters import TRANSIENT, DeadLetter, dead_letter_record, from_unexpected
 from consumers.settings import KafkaSettings
 from ledger.commands import IssueInvoice, SignContract
+from ledger.contract import Contract
 from schemas.commands import COMMAND_SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -65,29 +67,35 @@ class Counts:
 
 @dataclass
 class Group:
-    """Commands of one poll prepared and not saved yet: distinct contracts, at most one invoice issuer per account."""
+    """Commands of one poll prepared and not saved yet.
+
+    Commands on one contract (of one account) are applied in order to the same contract object; an account's
+    invoice-number sequence is claimed by at most one command of the group (it is loaded from the store). A
+    command refused after it changed its shared contract object (no command does: guards run before events)
+    spoils the group: it is then not saved, and each of its commands runs alone.
+    """
 
     records: list[ConsumerRecord] = field(default_factory=list)
     prepared: list[Prepared] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    spoiled: bool = False
 
     def add(self, record: ConsumerRecord, prepared: Prepared, keys: set[str]) -> None:
         self.records.append(record)
         self.prepared.append(prepared)
         self.keys |= keys
+        self.contracts[str(prepared.contract.id)] = prepared.contract
 
-    def take(self) -> tuple[list[ConsumerRecord], list[Prepared]]:
-        taken = self.records, self.prepared
-        self.records, self.prepared, self.keys = [], [], set()
+    def take(self) -> tuple[list[ConsumerRecord], list[Prepared], bool]:
+        taken = self.records, self.prepared, self.spoiled
+        self.records, self.prepared, self.keys, self.contracts, self.spoiled = [], [], set(), {}, False
         return taken
 
 
-def group_keys(account_id: str, contract_id: object, command: object) -> set[str]:
-    """What a command writes that another command of the group must not: its contract, its account's invoice numbers."""
-    keys = {f"contract:{contract_id}"}
-    if isinstance(command, IssueInvoice):
-        keys.add(f"invoices:{account_id}")
-    return keys
+def group_keys(account_id: str, command: object) -> set[str]:
+    """What a command claims that another command of the group must not: its account's invoice numbers."""
+    return {f"invoices:{account_id}"} if isinstance(command, IssueInvoice) else set()
 
 
 def partition_of(record: ConsumerRecord) -> TopicPartition:
@@ -157,24 +165,30 @@ class CommandConsumer:
             return False
         if isinstance(command, SignContract) or envelope.contract_id is None:
             return False
-        keys = group_keys(envelope.account_id, envelope.contract_id, command)
-        if keys & group.keys:
+        contract = group.contracts.get(str(envelope.contract_id))
+        keys = group_keys(envelope.account_id, command)
+        foreign = contract is not None and contract.account_id != envelope.account_id  # refused alone, below
+        if keys & group.keys or foreign:
             self.flush(group, done)  # the group so far first: this command must see its effects
+            contract = None
+        earlier = len(contract.pending_events) if contract is not None else 0
         try:
             prepared = self.handler.app.prepare(envelope.account_id, envelope.contract_id, command,
-                                                idempotency_key=envelope.message_id)
+                                                idempotency_key=envelope.message_id, contract=contract)
         except Exception:  # noqa: BLE001 - refused, store error or bug: run alone, exactly as without grouping
+            if contract is not None and len(contract.pending_events) != earlier:
+                group.spoiled = True
             return False
         group.add(record, prepared, keys)
         return True
 
     def flush(self, group: Group, done: dict[TopicPartition, int]) -> None:
         """Save the group in one transaction; if that fails nothing was stored: run each of its commands alone."""
-        records, prepared = group.take()
+        records, prepared, spoiled = group.take()
         if not records:
             return
         try:
-            saved = self.handler.app.save_prepared(prepared)
+            saved = not spoiled and self.handler.app.save_prepared(prepared)
         except Exception:  # a bug in the group's save: nothing was stored; alone, each is dead-lettered or recorded
             log.exception("the save of a group of %d commands failed unexpectedly", len(records))
             saved = False

@@ -9,6 +9,7 @@ the result's hash), never from the code under test.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -27,7 +28,7 @@ from infrastructure.store import StoreConfig
 from ledger.commands import ContractCommand
 from ledger.errors import CurrencyMismatch, LedgerError
 from tests.factories import as_command, money, signing, terms
-from tests.kafka import command, in_thread, produce, read_topic, wait_until
+from tests.kafka import command, fresh_settings, in_thread, produce, read_topic, wait_until
 
 ACCOUNT = "acct-group"
 KEY = b"one-partition"
@@ -249,3 +250,62 @@ def test_a_summary_after_group_commit_matches_one_written_alone(store: StoreConf
     grouped.close()
     alone.close()
     assert figures[0] == figures[1]
+
+
+def signed_and_invoiced(app: LedgerApplication, account_id: str) -> UUID:
+    """A EUR contract with its advance invoiced: 100,000 outstanding."""
+    contract_id = UUID(app.sign_contract(account_id, signing(terms()), idempotency_key=f"sign-{uuid4()}").contract_id)
+    app.execute(account_id, contract_id, as_command("issue_invoice", {"occurred_on": date(2026, 1, 5),
+                "milestone_keys": ["advance"]}), idempotency_key=f"invoice-{uuid4()}")
+    return contract_id
+
+
+def interleaved(account_id: str, x: UUID, y: UUID) -> list[tuple[str, UUID, str, dict[str, Any]]]:
+    """Several commands per contract in one poll; the second payment on y overpays only after the first is applied."""
+    def pay(payment_id: str, amount: int) -> dict[str, Any]:
+        return {"payment_id": payment_id, "occurred_on": "2026-01-10", "amount": money(amount)}
+
+    return [(f"{account_id}-1", x, "log_communication", note("a")), (f"{account_id}-2", y, "record_payment", pay("p1", 60_000)),
+            (f"{account_id}-3", x, "record_payment", pay("p1", 60_000)), (f"{account_id}-4", y, "record_payment", pay("p2", 60_000)),
+            (f"{account_id}-5", x, "log_communication", note("b")), (f"{account_id}-6", y, "log_communication", note("c")),
+            (f"{account_id}-7", x, "record_payment", pay("p3", 30_000))]
+
+
+def history(app: LedgerApplication, contract_id: UUID) -> list[tuple[int, str, Any]]:
+    return [(r.version, r.event_type, r.payload.get("summary") or r.payload.get("payment_id"))
+            for r in app.chain_records(contract_id)]
+
+
+def test_several_commands_per_contract_in_one_poll_give_the_results_and_order_of_one_at_a_time(
+    store_app: LedgerApplication, kafka_broker: str
+) -> None:
+    outcomes: list[dict[str, Any]] = []
+    for account_id, group_commit in (("acct-grouped", True), ("acct-alone", False)):
+        settings = fresh_settings(kafka_broker)
+        settings.ensure_topics(settings.commands_topic, settings.dlq_topic)
+        x, y = signed_and_invoiced(store_app, account_id), signed_and_invoiced(store_app, account_id)
+        messages = interleaved(account_id, x, y)
+        produce(settings, settings.commands_topic,
+                [(KEY, command(key, account_id, kind, c, payload)) for key, c, kind, payload in messages])
+        consumer = CommandConsumer(LedgerApplication(store_app.store), settings, group_commit=group_commit)
+        with in_thread(consumer.run):
+            wait_until(lambda: consumer.counts.applied == 6 and consumer.counts.dead_lettered == 1)  # noqa: B023
+        letters = read_topic(settings, settings.dlq_topic, 1)
+        replays: list[tuple[bool, Any, list[str]]] = []
+        for key, contract_id, kind, payload in messages:
+            typed = as_command(kind, {**payload, "occurred_on": date.fromisoformat(payload["occurred_on"])})
+            try:
+                result = store_app.execute(account_id, contract_id, typed, idempotency_key=key)
+                replays.append((result.replayed, result.version, result.events))
+            except LedgerError as error:
+                replays.append((False, error.code, []))
+        outcomes.append({"x": history(store_app, x), "y": history(store_app, y), "replays": replays,
+                         "letters": [(dict(r.headers)["error_code"], json.loads(r.value)["message_id"]) for r in letters],
+                         "groups": consumer.counts.groups_saved})
+    grouped, alone = outcomes
+    assert grouped["groups"] == 2 and alone["groups"] == 0  # [1, 2, 3] saved, 4 refused alone, [5, 6, 7] saved
+    assert grouped["letters"] == [(b"overpayment", "acct-grouped-4")]
+    assert alone["letters"] == [(b"overpayment", "acct-alone-4")]
+    assert {k: v for k, v in grouped.items() if k not in ("letters", "groups")} == {
+        k: v for k, v in alone.items() if k not in ("letters", "groups")}
+    assert [r[0] for r in grouped["replays"]] == [True, True, True, False, True, True, True]
