@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,7 @@ class Group:
     keys: set[str] = field(default_factory=set)
     contracts: dict[str, Contract] = field(default_factory=dict)
     spoiled: bool = False
+    locks: ExitStack = field(default_factory=ExitStack)  # each contract's lock, from its load to the group's save
 
     def add(self, record: ConsumerRecord, prepared: Prepared, keys: set[str]) -> None:
         self.records.append(record)
@@ -87,9 +89,10 @@ class Group:
         self.keys |= keys
         self.contracts[str(prepared.contract.id)] = prepared.contract
 
-    def take(self) -> tuple[list[ConsumerRecord], list[Prepared], bool]:
-        taken = self.records, self.prepared, self.spoiled
+    def take(self) -> tuple[list[ConsumerRecord], list[Prepared], bool, ExitStack]:
+        taken = self.records, self.prepared, self.spoiled, self.locks
         self.records, self.prepared, self.keys, self.contracts, self.spoiled = [], [], set(), {}, False
+        self.locks = ExitStack()
         return taken
 
 
@@ -171,27 +174,29 @@ class CommandConsumer:
         if keys & group.keys or foreign:
             self.flush(group, done)  # the group so far first: this command must see its effects
             contract = None
+        app = self.handler.app
+        if contract is None:  # writers change the cached contract in place: hold its lock until the group is saved
+            group.locks.enter_context(app.contract_locks.hold(str(envelope.contract_id)))
         earlier = len(contract.pending_events) if contract is not None else 0
         try:
-            prepared = self.handler.app.prepare(envelope.account_id, envelope.contract_id, command,
-                                                idempotency_key=envelope.message_id, contract=contract)
+            prepared = app.prepare(envelope.account_id, envelope.contract_id, command,
+                                   idempotency_key=envelope.message_id, contract=contract)
         except Exception:  # noqa: BLE001 - refused, store error or bug: run alone, exactly as without grouping
-            if contract is not None and len(contract.pending_events) != earlier:
-                group.spoiled = True
+            if contract is None:
+                app.forget_unsaved(envelope.contract_id)  # it may hold a half-done change: the next load rebuilds it
+            elif len(contract.pending_events) != earlier:
+                group.spoiled = True  # changed half-way: the group's object of this contract is not to be saved
             return False
         group.add(record, prepared, keys)
         return True
 
     def flush(self, group: Group, done: dict[TopicPartition, int]) -> None:
         """Save the group in one transaction; if that fails nothing was stored: run each of its commands alone."""
-        records, prepared, spoiled = group.take()
+        records, prepared, spoiled, locks = group.take()
+        with locks:
+            saved = bool(records) and self.save_group(prepared, spoiled)
         if not records:
             return
-        try:
-            saved = not spoiled and self.handler.app.save_prepared(prepared)
-        except Exception:  # a bug in the group's save: nothing was stored; alone, each is dead-lettered or recorded
-            log.exception("the save of a group of %d commands failed unexpectedly", len(records))
-            saved = False
         if saved:
             self.counts.applied += len(records)
             self.counts.groups_saved += 1
@@ -203,6 +208,19 @@ class CommandConsumer:
         for record in records:
             self.process(record)
             done[partition_of(record)] = record.offset + 1
+
+    def save_group(self, prepared: list[Prepared], spoiled: bool) -> bool:
+        """True when the group is durable; else nothing of it was stored and its cached contracts are dropped."""
+        app = self.handler.app
+        try:
+            saved = not spoiled and app.save_prepared(prepared)
+        except Exception:  # a bug in the group's save: nothing was stored; alone, each is dead-lettered or recorded
+            log.exception("the save of a group of %d commands failed unexpectedly", len(prepared))
+            saved = False
+        if not saved:
+            for contract_id in {str(p.contract.id) for p in prepared}:
+                app.forget_unsaved(contract_id)  # their cached objects hold the group's unsaved changes
+        return saved
 
     def process(self, record: ConsumerRecord) -> None:
         try:
