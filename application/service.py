@@ -310,8 +310,9 @@ class LedgerApplication(Application[UUID]):
     def save_prepared(self, group: list[Prepared]) -> bool:
         """Save the prepared commands in one transaction: True when durable, False when nothing was stored.
 
-        False on a conflict with another writer (``IntegrityError``) or any store error: the callers then run each
-        command again alone. The events keep the request id of the command that made them.
+        False on a conflict with another writer (``IntegrityError``) or any store error: the group's cached
+        contracts are dropped (they hold its unsaved changes) and the callers run each command again alone. The
+        events keep the request id of the command that made them.
         """
         per_command = [(prepared, prepared.aggregates()) for prepared in group]
         aggregates = [aggregate for _, written in per_command for aggregate in written]
@@ -320,6 +321,8 @@ class LedgerApplication(Application[UUID]):
         try:
             self.guarded(self.save, *aggregates)
         except (PersistenceError, StoreUnavailable):
+            for prepared in group:
+                self.forget_unsaved(prepared.contract.id)
             return False
         finally:
             REQUEST_IDS.reset(ids_token)

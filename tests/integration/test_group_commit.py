@@ -169,7 +169,9 @@ def test_a_group_whose_save_conflicts_stores_nothing_of_any_of_its_commands(stor
     contracts = [sign(store_app) for _ in range(3)]
     prepared = [store_app.prepare(ACCOUNT, c, logged(f"x-{n}"), idempotency_key=f"x-{n}")
                 for n, c in enumerate(contracts)]
-    retry(store_app, contracts[2], "between", "between")  # lands between the group's load and its save
+    other = LedgerApplication(store_app.store)  # another process' view of the store
+    retry(other, contracts[2], "between", "between")  # lands between the group's load and its save
+    other.close()
     before = store_app.recorder.max_notification_id()
     assert store_app.save_prepared(prepared) is False
     assert store_app.recorder.max_notification_id() == before
