@@ -61,11 +61,11 @@ def path_fields(command: str) -> tuple[str, ...]:
 
 
 def command_view(command: str) -> Callable[..., Response]:
-    schema_class = COMMAND_SCHEMAS[command]
+    schema = COMMAND_SCHEMAS[command]()  # built once per route: a schema instance is reusable across threads
 
     def view(contract_id: UUID, **path: str) -> Response:
         body, key, version = json_body(), idempotency_key(), expected_version()
-        loaded: ContractCommand = load_command(schema_class(), body, path)
+        loaded: ContractCommand = load_command(schema, body, path)
         with ledger().holding(contract_id):  # the answer is the contract this write left, before the next write
             result = ledger().execute(account_id(), contract_id, loaded, idempotency_key=key, expected_version=version)
             summary = recorded_summary(result)

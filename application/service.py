@@ -42,6 +42,7 @@ from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
 from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
+from infrastructure.heads import Heads, events_table
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
 from infrastructure.pauses import GROUP_SAVE, pause_inside_group_saves
@@ -100,7 +101,9 @@ class LedgerApplication(Application[UUID]):
         if self.snapshots is not None:
             bound_recorder(self.snapshots.recorder)
         schema = store.pg_schema if store.kind == "postgres" else ""
-        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema)  # type: ignore[attr-defined]
+        self.heads = Heads(self.recorder.datastore, store.kind, events_table(self.recorder, store.kind, schema))  # type: ignore[attr-defined]
+        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema, self.heads)  # type: ignore[attr-defined]
+        self.known_keys = accounts.KnownKeys()
         if create_tables:
             self.guarded(self.key_usage.create_tables)
         if create_tables and store.kind == "sqlite":
@@ -202,6 +205,14 @@ class LedgerApplication(Application[UUID]):
         """The key's record, if the key is valid and not revoked."""
         record: ApiKey | None = self.guarded(accounts.identify, self, key)
         return record
+
+    def admit(self, key: str, limit: int, window_s: int, about: UUID | None = None) -> accounts.Admission:
+        """``identify`` and ``count_request`` in one: one statement per request for a key seen before (which
+        can also read the current version of ``about``)."""
+        admission: accounts.Admission = self.guarded(
+            accounts.admit, self, self.key_usage, self.known_keys, key, limit, window_s, about
+        )
+        return admission
 
     def count_request(self, key_id: str, limit: int, window_s: int) -> None:
         """Count one request of the key against its limit (shared by every worker through the store)."""
@@ -416,6 +427,11 @@ class LedgerApplication(Application[UUID]):
             if contract is not None and contract.account_id == account_id:
                 return render(contract)
         return render(self.get_contract(account_id, contract_id, version))
+
+    def current_version(self, contract_id: UUID) -> int | None:
+        """The contract's last version in the store (one indexed read, nothing loaded; any account)."""
+        version: int | None = self.guarded(self.heads.version, contract_id)
+        return version
 
     def owner_account(self, contract_id: UUID | str) -> str | None:
         """The account a contract belongs to, whoever asks (for operators on the CLI only, never for HTTP)."""
