@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 
 from application import accounts, audit, idempotency
@@ -45,6 +46,7 @@ from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_facto
 from infrastructure.heads import Heads, events_table
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
+from infrastructure.ordered_log import OrderedPostgresApplicationRecorder
 from infrastructure.pauses import GROUP_SAVE, pause_inside_group_saves
 from infrastructure.requests import REQUEST_ID, REQUEST_IDS, RequestMapper
 from infrastructure.store import StoreConfig
@@ -173,11 +175,11 @@ class LedgerApplication(Application[UUID]):
         register_state_transcodings(transcoder, STATE_CLASSES)
 
     def check_store_kind(self) -> None:
-        module = type(self.recorder).__module__
-        expected = {"sqlite": "eventsourcing.sqlite", "postgres": "eventsourcing.postgres"}[self.store.kind]
-        if module != expected:
+        expected = {"sqlite": SQLiteApplicationRecorder, "postgres": OrderedPostgresApplicationRecorder}[self.store.kind]
+        if not isinstance(self.recorder, expected):
             raise ConfigurationError(
-                f"the event store is {module}, not {expected}: check PERSISTENCE_MODULE in the environment"
+                f"the event store is {type(self.recorder).__module__}.{type(self.recorder).__name__}, not "
+                f"{expected.__module__}.{expected.__name__}: check PERSISTENCE_MODULE in the environment"
             )
 
     def check_ready(self) -> None:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 PAUSE_MARK = "group save: pausing inside its transaction"
 
 
@@ -40,7 +42,7 @@ def pause(seconds: float, what: str) -> None:
 
 def pause_inside_group_saves(recorder: Any, seconds: float) -> None:
     """Make a group save of this recorder sleep ``seconds`` inside its transaction, after its inserts."""
-    if type(recorder).__module__ == "eventsourcing.postgres":
+    if isinstance(recorder, PostgresApplicationRecorder):
         pause_postgres(recorder.datastore, seconds)
         return
     inner: Callable[..., Any] = recorder._insert_events

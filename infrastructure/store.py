@@ -14,6 +14,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 from infrastructure.bounds import POOL_WAIT_S
 from ledger.errors import ConfigurationError
 
+# The PostgreSQL recorder class, named (not imported) so the SQLite default never loads the PostgreSQL driver.
+ORDERED_RECORDER_TOPIC = "infrastructure.ordered_log:OrderedPostgresApplicationRecorder"
+
 DEFAULT_SQLITE_FILE = "ledger.db"
 AGGREGATE_CACHE_MAXSIZE = 500
 
@@ -76,5 +79,6 @@ class StoreConfig:
             "POSTGRES_PRE_PING": "n",  # a dead connection costs one retried attempt (infrastructure.bounds)
             "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT_S),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "APPLICATION_RECORDER_TOPIC": ORDERED_RECORDER_TOPIC,  # ids visible in order: infrastructure.ordered_log
             "POSTGRES_SCHEMA": self.pg_schema,
         }
