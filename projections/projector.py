@@ -65,6 +65,15 @@ class Batch:
     events: list[ContractEvent] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The rows of a batch computed for the positions a caller assumed: which models were behind, from where."""
+
+    behind: list[tuple[ReadModel, int]]
+    written: list[tuple[str, int, list[str], list[tuple[Any, ...]]]]
+    counts: dict[str, int]
+
+
 class ContractStates:
     """The latest state of recently seen contracts: events are applied in order; a gap loads from the store."""
 
@@ -115,22 +124,28 @@ class Projector:
 
         The contracts' states are folded once for all models; their rows are written with one DELETE and one
         INSERT statement for all tables of all models (``Database.replace_rows``). ``assumed``: the positions the
-        caller believes the models are at (``known_positions`` after the previous batch); on PostgreSQL a small
-        batch is then written in one round trip (``apply_pipelined``), checked against the locked positions."""
+        caller believes the models are at (``known_positions`` after the previous batch): the rows are computed
+        for them before the transaction, and on PostgreSQL a small batch is written in one round trip
+        (``apply_pipelined``); either way they are checked against the locked positions."""
         self.known_positions = None  # until this batch commits, nothing is known
         try:
             # States first, outside the transaction: on SQLite the transaction holds the store's one write lock.
             states = {item.contract_id: self.states.advance(item) for item in batch.events}
-            applied = self.apply_pipelined(batch, assumed, states) if assumed is not None else None
+            prepared = None
+            if assumed is not None:
+                behind = [(m, assumed.get(m.name, 0)) for m in self.models if batch.position > assumed.get(m.name, 0)]
+                prepared = Prepared(behind, *self.rows_of(batch, behind, states))
+            applied = self.apply_pipelined(batch, prepared) if prepared else None
             if applied is None:
-                applied = self.apply_locked(batch, states)
+                applied = self.apply_locked(batch, states, prepared)
         except BaseException:
             self.states.clear()  # the cache may now be ahead of what was committed: rebuild it from the store
             raise
         return applied
 
-    def apply_locked(self, batch: Batch, states: dict[UUID, Contract]) -> int:
-        """Lock the models' tracking rows, then write the rows of the models behind them and move them."""
+    def apply_locked(self, batch: Batch, states: dict[UUID, Contract], prepared: Prepared | None = None) -> int:
+        """Lock the models' tracking rows, then write the rows of the models behind them and move them (the rows
+        ``prepared`` for the positions assumed if those are the positions locked)."""
         with self.db.transaction():
             if self.db.kind == "postgres":
                 # Derived data: a server crash may forget the last commits, rows and position together, and
@@ -138,24 +153,26 @@ class Projector:
                 self.db.execute("SET LOCAL synchronous_commit = off")
             positions = self.positions(batch.source, lock=True)
             behind = [(m, positions[m.name]) for m in self.models if batch.position > positions[m.name]]
-            written, counts = self.rows_of(batch, behind, states)
+            if prepared is not None and prepared.behind == behind:
+                written, counts = prepared.written, prepared.counts
+            else:
+                written, counts = self.rows_of(batch, behind, states)
             self.db.replace_rows(written)
             move_positions(self.db, behind, batch, counts)
         self.committed(batch, positions, behind)
         return sum(counts.values())
 
-    def apply_pipelined(self, batch: Batch, assumed: dict[str, int], states: dict[UUID, Contract]) -> int | None:
+    def apply_pipelined(self, batch: Batch, prepared: Prepared) -> int | None:
         """PostgreSQL, a small batch (the live case): BEGIN, lock, DELETE, INSERT and the guarded position UPDATE sent
         in ONE round trip (psycopg's pipeline mode), then COMMIT; None (and nothing written) when it does not apply.
 
-        The rows are computed for the ``assumed`` positions before the tracking rows are locked; the UPDATE is
+        The rows were computed for the assumed positions before the tracking rows are locked; the UPDATE is
         conditional on them, so if another runner moved a position meanwhile fewer rows change, the transaction
         is rolled back and ``apply_locked`` does the batch again from the locked positions: exactly once either
         way."""
-        behind = [(m, assumed.get(m.name, 0)) for m in self.models if batch.position > assumed.get(m.name, 0)]
+        behind, written, counts = prepared.behind, prepared.written, prepared.counts
         if self.db.kind != "postgres" or batch.source != LOG_SOURCE or any(start == 0 for _, start in behind):
             return None  # a position 0 may have no tracking row yet: the locked path inserts it
-        written, counts = self.rows_of(batch, behind, states)
         if not behind or sum(len(rows) for *_, rows in written) > SMALL_PAGE_ROWS:
             return None  # nothing to write, or a page large enough for COPY (not allowed in a pipeline)
         names, locked = [m.name for m in self.models], []

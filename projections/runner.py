@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -98,16 +99,30 @@ class Runner:
         return batch.position - start, applied
 
     def catch_up(self, on_batch: Callable[[int, int], None] | None = None) -> int:
-        """Apply batches until the log has nothing newer; return the contract events applied."""
+        """Apply batches until the log has nothing newer; return the contract events applied.
+
+        While a batch is applied, the next page is read and decoded in a second thread (from where this batch
+        ends): the database's time writing one page overlaps the decoding of the next. A prefetched page is used
+        only if the positions committed are where it starts (else it is read again)."""
         total = 0
-        while True:
-            read, applied = self.step()
-            fed = self.feed.step()  # the event feed's index keeps pace with the read models
-            if read == 0 and fed == 0:
-                return total
-            total += applied
-            if on_batch:
-                on_batch(read, applied)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-projections-read") as reader:
+            ahead: tuple[int, Future[Batch | None]] | None = None
+            while True:
+                positions = self.projector.known_positions or self.projector.positions()
+                start = min(positions.values())
+                batch = ahead[1].result() if ahead and ahead[0] == start else self.source.read(start, self.batch_size)
+                ahead = None
+                applied = 0
+                if batch is not None:
+                    ahead = (batch.position, reader.submit(self.source.read, batch.position, self.batch_size))
+                    applied = self.projector.apply(batch, assumed=positions)
+                fed = self.feed.step()  # the event feed's index keeps pace with the read models
+                read = batch.position - start if batch else 0
+                if read == 0 and fed == 0:
+                    return total
+                total += applied
+                if on_batch:
+                    on_batch(read, applied)
 
     def run_forever(self, stop: threading.Event, poll_interval: float | None = None) -> None:
         """Apply batches as they come until ``stop``. Idle, it waits for the next write: on PostgreSQL woken by the
