@@ -69,6 +69,7 @@ class Batch:
 class Prepared:
     """The rows of a batch computed for the positions a caller assumed: which models were behind, from where."""
 
+    floor: int  # the position the batch was read after
     behind: list[tuple[ReadModel, int]]
     written: list[tuple[str, int, list[str], list[tuple[Any, ...]]]]
     counts: dict[str, int]
@@ -134,7 +135,7 @@ class Projector:
             prepared = None
             if assumed is not None:
                 behind = [(m, assumed.get(m.name, 0)) for m in self.models if batch.position > assumed.get(m.name, 0)]
-                prepared = Prepared(behind, *self.rows_of(batch, behind, states))
+                prepared = Prepared(min(assumed.values(), default=0), behind, *self.rows_of(batch, behind, states))
             applied = self.apply_pipelined(batch, prepared) if prepared else None
             if applied is None:
                 applied = self.apply_locked(batch, states, prepared)
@@ -152,7 +153,10 @@ class Projector:
                 # they are applied again from the source; not waiting for the WAL flush cuts the live lag.
                 self.db.execute("SET LOCAL synchronous_commit = off")
             positions = self.positions(batch.source, lock=True)
-            behind = [(m, positions[m.name]) for m in self.models if batch.position > positions[m.name]]
+            # A model below where the batch was read from (dropped for a rebuild by another process meanwhile) is
+            # not written: the batch lacks the events it needs; the next one is read from its position.
+            floor = prepared.floor if prepared is not None else 0
+            behind = [(m, positions[m.name]) for m in self.models if floor <= positions[m.name] < batch.position]
             if prepared is not None and prepared.behind == behind:
                 written, counts = prepared.written, prepared.counts
             else:
@@ -207,7 +211,9 @@ class Projector:
 
     def committed(self, batch: Batch, positions: dict[str, int], behind: list[tuple[ReadModel, int]]) -> None:
         """After the commit: the positions now stored, and the lags of the models written."""
-        self.known_positions = {name: max(position, batch.position) for name, position in positions.items()}
+        moved = {model.name for model, _ in behind}
+        self.known_positions = {name: batch.position if name in moved else position
+                                for name, position in positions.items()}
         self.observe_lag(batch, [model.name for model, _ in behind])
 
     def observe_lag(self, batch: Batch, names: list[str]) -> None:
