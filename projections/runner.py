@@ -124,12 +124,13 @@ class Runner:
                 if on_batch:
                     on_batch(read, applied)
 
-    def run_forever(self, stop: threading.Event, poll_interval: float | None = None) -> None:
+    def run_forever(self, stop: threading.Event, poll_interval: float | None = None, *, listen: bool = True) -> None:
         """Apply batches as they come until ``stop``. Idle, it waits for the next write: on PostgreSQL woken by the
         event store's NOTIFY (``projections.wake``), with a poll every ``poll_interval`` (default
         ``LISTEN_POLL_INTERVAL_S``) as a safety net and every ``POLL_INTERVAL_S`` while the LISTEN connection is
-        down; on SQLite (no notifications) by polling every ``poll_interval`` (default ``POLL_INTERVAL_S``)."""
-        channel = event_channel(self.app.recorder) if self.store.kind == "postgres" else None
+        down; on SQLite (no notifications), or with ``listen`` off, by polling every ``poll_interval`` (default
+        ``POLL_INTERVAL_S``)."""
+        channel = event_channel(self.app.recorder) if listen and self.store.kind == "postgres" else None
         listener = Listener(self.store, channel, fallback_s=POLL_INTERVAL_S) if channel else None
         if poll_interval is None:
             poll_interval = LISTEN_POLL_INTERVAL_S if listener else POLL_INTERVAL_S
