@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -42,30 +43,30 @@ def threads_rate(url: str, threads: int, *, hot: bool = False) -> float:
         app.close()
 
 
-def process_writer(url: str, contract_id: str, ready: Any) -> None:
+def process_writer(url: str, contract_id: str, ready: Any, spans: Any) -> None:
     app = CountingConflicts(StoreConfig(url), create_tables=False)
     ready.wait(timeout=120)  # every process is built: the clock starts
+    start = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
     for _ in range(PER_WRITER):
         log_note(app, contract_id)
+    spans.put((start, time.monotonic()))
     app.close()
 
 
 def processes_rate(url: str) -> float:
+    """Commands/s from the first process's first command to the last one's last: start-up and exit are not writes."""
     setup = CountingConflicts(StoreConfig(url), create_tables=True)
     contracts = [sign(setup) for _ in range(PROCESSES)]
     setup.close()
     context = multiprocessing.get_context("spawn")
-    ready = context.Barrier(PROCESSES + 1)
-    workers = [context.Process(target=process_writer, args=(url, c, ready)) for c in contracts]
+    ready, spans = context.Barrier(PROCESSES), context.Queue()
+    workers = [context.Process(target=process_writer, args=(url, c, ready, spans)) for c in contracts]
     for worker in workers:
         worker.start()
-
-    def run() -> None:
-        ready.wait(timeout=120)  # a process that could not start breaks the barrier instead of hanging the run
-        for worker in workers:
-            worker.join()
-
-    return rate(PROCESSES * PER_WRITER, run)
+    found = [spans.get(timeout=600) for _ in workers]  # a process that could not start breaks the barrier
+    for worker in workers:
+        worker.join()
+    return PROCESSES * PER_WRITER / (max(end for _, end in found) - min(start for start, _ in found))
 
 
 def hot_rate(url: str, conflicts: list[float]) -> float:

@@ -61,7 +61,7 @@ class RelayPosition:
         return int(row[0]) if row else 0
 
     def reopen(self) -> None:
-        """A new connection after the database went away (psycopg does not reconnect by itself)."""
+        """A new handle after the database went away (on PostgreSQL the pool replaces dropped connections itself)."""
         with contextlib.suppress(sqlite3.Error, psycopg.Error):
             self.db.close()
         try:

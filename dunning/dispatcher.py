@@ -104,8 +104,7 @@ class Dispatcher:
             try:
                 log.info("dunning pass: %s", self.run_once(today))
             except (LedgerError, *UNAVAILABLE) as error:  # the store is away: the leases run out, the next pass resumes
-                log.warning("dunning pass failed: %s", error)
-                self.db.reconnect()
+                log.warning("dunning pass failed: %s", error)  # the pool replaces a connection the server dropped
             stop.wait(self.schedule.poll_s)
 
     def send_next(self, day: str) -> str | None:

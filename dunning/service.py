@@ -1,12 +1,11 @@
 """What the HTTP adapter asks of dunning: the account's policy, its drafts and outbox, approvals, the letter PDF.
 
 Every call names the account; an intent of another account is ``ReminderNotFound`` (404), exactly like one that
-does not exist. Connections are one per thread, as in ``projections.service``.
+does not exist. One ``Database`` for every thread, as in ``projections.service``.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -51,18 +50,17 @@ def public(intent: Intent) -> dict[str, Any]:
 
 class DunningService:
     def __init__(self, store: StoreConfig, connection: Callable[[], Database] | None = None) -> None:
-        """``connection`` gives this thread's read-model connection (the API shares the read models' own);
-        without it the service keeps one per thread."""
+        """``connection`` gives the read models' ``Database`` (the API shares it); without it the service has its
+        own."""
         self.store = store
-        self.local = threading.local()
+        self.own = None if connection is not None else Database(store)
         self.connection = connection or self.own_connection
         outbox.ensure_tables(self.db())
 
     def own_connection(self) -> Database:
-        db = getattr(self.local, "db", None)
-        if db is None or not db.usable:
-            db = self.local.db = Database(self.store)
-        return db
+        if self.own is None:
+            raise RuntimeError("this service uses the Database it was given")
+        return self.own
 
     def db(self) -> Database:
         return self.connection()

@@ -8,7 +8,8 @@ Layout
                batches (``ledger project``, the background thread of ``ledger serve``); idle, it polls on
                SQLite and is woken by the store's NOTIFY on PostgreSQL (``wake``).
 ``queries``, ``contracts``, ``clients``  what the API and CLI ask, for any ``as_of``.
-``db``         one connection to the store's SQLite file or PostgreSQL schema; all read-model SQL is here.
+``db``         the store's SQLite file or PostgreSQL schema, for any number of threads; all read-model SQL is here.
+``pgpool``     PostgreSQL: one bounded connection pool per store per process, shared by every ``db.Database``.
 
 Plugging in another event source (Kafka)
 ----------------------------------------

@@ -1,17 +1,16 @@
 """What the HTTP adapter asks about the event feed and the webhooks: one method per route.
 
-One connection per thread, like ``projections.service.ReadModels``; a database
-that cannot be reached is ``StoreUnavailable``. The feed's long poll waits in
+One ``Database`` for every thread, the read models' own when given (on
+PostgreSQL: the store's pool, see ``projections.pgpool``); a database that
+cannot be reached is ``StoreUnavailable``. The feed's long poll waits in
 short sleeps, bounded by the caller's ``wait`` (at most ``WAIT_MAX_S``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import secrets
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -44,7 +43,6 @@ def unavailable(method: Callable[Concatenate[Integrations, P], T]) -> Callable[C
         try:
             return method(self, *args, **kwargs)
         except UNAVAILABLE as error:
-            self.forget()
             raise StoreUnavailable(f"feed and webhook tables unavailable ({type(error).__name__}): {error}") from error
 
     return wrapper
@@ -52,9 +50,9 @@ def unavailable(method: Callable[Concatenate[Integrations, P], T]) -> Callable[C
 
 class Integrations:
     def __init__(self, store: StoreConfig, app: LedgerApplication, read_models: ReadModels | None = None) -> None:
-        """With ``read_models``, its per-thread connection is shared (one connection per thread, not two)."""
+        """With ``read_models``, its ``Database`` is shared (one pool, not two handles)."""
         self.store, self.app, self.read_models = store, app, read_models
-        self.local = threading.local()
+        self.database = read_models.db() if read_models is not None else Database(store)
         for attempt in range(TABLE_ATTEMPTS):  # PostgreSQL can fail two processes racing on the same DDL
             try:
                 feed.ensure_feed_tables(self.db())
@@ -63,25 +61,15 @@ class Integrations:
             except (psycopg.Error, sqlite3.Error):
                 if attempt == TABLE_ATTEMPTS - 1:
                     raise
-                self.forget()
                 time.sleep(0.2 * (attempt + 1))
 
     def db(self) -> Database:
-        if self.read_models is not None:
-            return self.read_models.db()
-        db = getattr(self.local, "db", None)
-        if db is None:
-            db = self.local.db = Database(self.store)
-        return db
+        return self.database
 
-    def forget(self) -> None:
-        if self.read_models is not None:
-            self.read_models.forget()
-            return
-        db, self.local.db = getattr(self.local, "db", None), None
-        if db is not None:
-            with contextlib.suppress(Exception):
-                db.close()
+    def close(self) -> None:
+        """Closes its own ``Database`` only (the read models' one belongs to them)."""
+        if self.read_models is None:
+            self.database.close()
 
     # -- the feed ------------------------------------------------------------------------
     @unavailable

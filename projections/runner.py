@@ -161,7 +161,8 @@ class Runner:
                 listener.close()
 
     def reopen(self) -> None:
-        """A new connection and projector after a failure (the database may have dropped the old connection)."""
+        """A new handle and projector after a failure (the old one may be mid-way; on PostgreSQL the pool has already
+        replaced a connection the server dropped)."""
         try:
             db = Database(self.store)
             projector = Projector(self.app, db, self.names)

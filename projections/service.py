@@ -2,18 +2,17 @@
 
 ``position`` is the notification id the answering read models have applied up
 to (the ``X-Ledger-Position`` header); ``min_position`` waits, bounded, until
-they reach it, so a client can read its own write. Connections are one per
-thread (Flask serves each request on one thread); ``Database`` replaces one the
-server dropped, and a database that cannot be reached is ``StoreUnavailable``
-(503 with Retry-After over HTTP), never a raw driver error.
+they reach it, so a client can read its own write. One ``Database`` serves
+every thread (on PostgreSQL it borrows from the store's bounded pool and
+replaces a connection the server dropped); a database that cannot be reached,
+or no pooled connection within ``pgpool.WAIT_S``, is ``StoreUnavailable`` (503
+with Retry-After over HTTP), never a raw driver error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -33,14 +32,13 @@ UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.Operati
 
 
 def unavailable_as_ledger_error(method: Callable[Concatenate[ReadModels, P], T]) -> Callable[Concatenate[ReadModels, P], T]:
-    """Driver errors of the read-model database become StoreUnavailable; the thread's connection is dropped."""
+    """Driver errors of the read-model database (``PoolTimeout`` included) become StoreUnavailable."""
 
     @functools.wraps(method)
     def wrapper(self: ReadModels, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except UNAVAILABLE as error:
-            self.forget()
             raise StoreUnavailable(f"read models unavailable ({type(error).__name__}): {error}") from error
 
     return wrapper
@@ -56,22 +54,18 @@ class ReadModels:
     def __init__(self, store: StoreConfig, head: Callable[[], int | None] | None = None) -> None:
         """``head`` gives the log's last position: a ``min_position`` beyond it cannot be reached by waiting."""
         self.store, self.head = store, head
-        self.local = threading.local()
-        ensure_tables(self.db(), list(READ_MODELS.values()))
+        self.database = Database(store)
+        try:
+            ensure_tables(self.database, list(READ_MODELS.values()))
+        except BaseException:
+            self.database.close()
+            raise
 
     def db(self) -> Database:
-        db = getattr(self.local, "db", None)
-        if db is None:
-            db = self.local.db = Database(self.store)
-        return db
+        return self.database
 
-    def forget(self) -> None:
-        """Drop this thread's connection; the next call opens a new one."""
-        db = getattr(self.local, "db", None)
-        self.local.db = None
-        if db is not None:
-            with contextlib.suppress(Exception):  # it may be gone already
-                db.close()
+    def close(self) -> None:
+        self.database.close()
 
     @unavailable_as_ledger_error
     def check_ready(self) -> None:

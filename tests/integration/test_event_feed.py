@@ -31,7 +31,7 @@ def feed_client(app: LedgerApplication) -> Iterator[tuple[FlaskClient, dict[str,
     ada = {"Authorization": f"Bearer {app.create_api_key(ADA)}"}
     bob = {"Authorization": f"Bearer {app.create_api_key(BOB)}"}
     yield flask_app.test_client(), ada, bob
-    flask_app.extensions["integrations"].forget()
+    flask_app.extensions["read_models"].close()
 
 
 def note(app: LedgerApplication, account: str, contract_id: Any, n: int) -> None:

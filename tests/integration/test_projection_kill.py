@@ -21,6 +21,7 @@ from tests.seeding import seed
 
 EVENTS = 6_000
 KILLS = 5
+PROGRESS_WAIT_S = 60.0
 LEDGER = [sys.executable, "-c", "from ledger_cli.main import cli; cli()"]
 
 
@@ -29,10 +30,22 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     return {name: sorted(db.fetchall(f"SELECT * FROM {name}"), key=repr) for name in tables}
 
 
-def project_until_killed(env: dict[str, str], delay: float) -> bool:
-    """Start a catch-up; SIGKILL it after ``delay`` seconds. True if it was still running when killed."""
+def log_position(db: Database, pick: Any = min) -> int:
+    """The tracked position in the notification log: ``min`` over the projections (what all have), or ``max``."""
+    return int(pick((r["position"] for r in tracking_rows(db) if r["source"] == "log"), default=0))
+
+
+def project_until_killed(env: dict[str, str], db: Database, delay: float) -> bool:
+    """Start a catch-up; SIGKILL it ``delay`` seconds after it has moved a position. True if it was still running.
+
+    The kill waits for progress rather than for a fixed time: on a loaded machine the CLI alone can take
+    seconds to start, and a kill before its first batch proves nothing about a kill mid catch-up."""
+    before = log_position(db, max)
     process = subprocess.Popen([*LEDGER, "project", "--exit-when-caught-up", "--batch-size", "5"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + PROGRESS_WAIT_S
+    while process.poll() is None and time.monotonic() < deadline and log_position(db, max) <= before:
+        time.sleep(0.02)
     time.sleep(delay)
     alive = process.poll() is None
     process.send_signal(signal.SIGKILL)
@@ -51,8 +64,8 @@ def test_a_projection_killed_at_random_points_ends_identical_to_a_clean_rebuild(
     positions = []
     with_db = Database(store)
     for _ in range(KILLS):
-        if project_until_killed(env, chance.uniform(0.5, 2.0)):
-            positions.append(min((r["position"] for r in tracking_rows(with_db) if r["source"] == "log"), default=0))
+        if project_until_killed(env, with_db, chance.uniform(0.0, 0.5)):
+            positions.append(log_position(with_db))
     with_db.close()
     finish = subprocess.run([*LEDGER, "project", "--exit-when-caught-up"], env=env, capture_output=True, text=True,
                             timeout=120)

@@ -1,6 +1,7 @@
-"""Read models on PostgreSQL after the server dropped their connection: they reconnect, or answer 503 until they can.
+"""Read models on PostgreSQL after the server dropped their connections: they reconnect, or answer 503 until they can.
 
-Each test uses a database of its own and terminates only backends of that database.
+Each test uses a database of its own and terminates only the read models' backends of that database (the pool
+names them ``pgpool.APPLICATION_NAME``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from api import create_app
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
+from projections.pgpool import APPLICATION_NAME
 from projections.runner import Runner
 from projections.service import ReadModels
 from tests import pg
@@ -32,11 +34,13 @@ def own_store() -> Iterator[tuple[str, str, StoreConfig]]:
         yield admin_url, url.rsplit("/", 1)[1], StoreConfig(f"{url}?schema={pg.create_schema(url)}")
 
 
-def terminate(admin_url: str, database: str, pid: int) -> None:
+def terminate(admin_url: str, database: str) -> int:
+    """End every read-model connection to the test's database; how many there were."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        row = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = %s AND datname = %s",
-                           (pid, database)).fetchone()
-    assert row == (True,), "the backend to terminate must be one of this test's database"
+        rows = conn.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                            "WHERE datname = %s AND application_name = %s", (database, APPLICATION_NAME)).fetchall()
+    assert rows and all(row == (True,) for row in rows), "the read models must have connections to terminate"
+    return len(rows)
 
 
 @contextmanager
@@ -69,18 +73,19 @@ def test_read_routes_and_readyz_reconnect_after_the_server_dropped_the_connectio
         read_models: ReadModels = flask_app.extensions["read_models"]
         assert contract_count(client, auth) == 1
 
-        terminate(admin_url, database, read_models.db().conn.info.backend_pid)
+        terminate(admin_url, database)
         assert contract_count(client, auth) == 1
         assert [client.get(path, headers=auth).status_code for path in (*READ_ROUTES, "/readyz")] == [200, 200, 200]
 
         with connections_refused(admin_url, database):
-            terminate(admin_url, database, read_models.db().conn.info.backend_pid)
+            terminate(admin_url, database)
             for path in (*READ_ROUTES, "/readyz"):
                 answer = client.get(path, headers=auth)
                 assert answer.status_code == 503 and answer.mimetype == "application/problem+json", path
                 assert answer.get_json()["code"] == "store_unavailable" and answer.headers["Retry-After"] == "1"
         assert contract_count(client, auth) == 1
         assert client.get("/readyz").status_code == 200
+        read_models.close()
         app.close()
 
 
@@ -99,12 +104,12 @@ def test_the_projection_runner_carries_on_after_the_server_dropped_its_connectio
         try:
             app.sign_contract("acct-rc", signing(terms()), idempotency_key="sign-1")
             wait_until(lambda: listed() == 1, timeout_s=10)
-            terminate(admin_url, database, runner.db.conn.info.backend_pid)
+            terminate(admin_url, database)
             app.sign_contract("acct-rc", signing(terms()), idempotency_key="sign-2")
             wait_until(lambda: listed() == 2, timeout_s=10)
         finally:
             stop.set()
             thread.join(10)
         runner.close()
-        read_models.forget()
+        read_models.close()
         app.close()

@@ -32,7 +32,7 @@ def hooks(app: LedgerApplication) -> Iterator[tuple[FlaskClient, dict[str, str],
     ada = {"Authorization": f"Bearer {app.create_api_key(ADA)}"}
     bob = {"Authorization": f"Bearer {app.create_api_key(BOB)}"}
     yield flask_app.test_client(), ada, bob
-    flask_app.extensions["integrations"].forget()
+    flask_app.extensions["read_models"].close()
 
 
 def create(client: FlaskClient, auth: dict[str, str], body: dict[str, Any], key: str | None = None) -> Any:
@@ -90,7 +90,7 @@ def test_a_private_address_is_refused_when_the_setting_does_not_allow_it(app: Le
         answer = create(client, auth, {"url": url})
         assert answer.status_code == 422 and answer.get_json()["code"] == "webhook_url_refused", url
     assert endpoint_ids(client, auth) == []
-    flask_app.extensions["integrations"].forget()
+    flask_app.extensions["read_models"].close()
 
 
 def test_an_account_has_at_most_twenty_endpoints(hooks: tuple[FlaskClient, dict[str, str], dict[str, str]]) -> None:
