@@ -143,6 +143,10 @@ class Runner:
                         fed = self.feed.step()
                         feed_at_head = fed < self.feed.batch_size
                         read += fed
+                    # Listening, a batch shorter than a page read all there was: a write committed since then has
+                    # sent a notification not yet consumed, so wait at once instead of reading nothing to be sure.
+                    if listener and listener.listening and 0 < read < self.batch_size and feed_at_head:
+                        read = 0
                 except ConcurrentRunner:
                     continue  # another runner applied this batch first: read on from its position
                 except Exception:  # a failed batch rolled back: keep serving and try again
