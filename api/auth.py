@@ -11,8 +11,11 @@ from flask import Blueprint, current_app, g, request
 
 from api.edge import ledger
 from api.errors import Problem
+from api.summaries import ENDPOINT as SUMMARY_ENDPOINT
 
 SECURITY_SCHEME = "bearerAuth"
+# Routes that need the contract's current version: the key's statement reads it too (one round trip).
+READS_HEAD = frozenset({SUMMARY_ENDPOINT})
 
 
 def bearer_token() -> str:
@@ -21,16 +24,17 @@ def bearer_token() -> str:
 
 
 def authenticate_request() -> None:
-    """A valid, unrevoked key (read from the store on every request: no cache outlives a revocation), within its limit."""
-    key = bearer_token()
-    record = ledger().identify(key) if key else None
-    if record is None:
+    """A valid, unrevoked key (checked in the store on every request: no cache outlives a revocation), within its
+    limit. A key this worker has seen costs one statement (see application.accounts.admit)."""
+    key, config = bearer_token(), current_app.config
+    about = (request.view_args or {}).get("contract_id") if request.endpoint in READS_HEAD else None
+    admission = ledger().admit(key, config["RATE_LIMIT"], config["RATE_WINDOW_SECONDS"], about) if key else None
+    record = admission.record if admission is not None else None
+    if admission is None or record is None:
         raise Problem(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
                       headers={"WWW-Authenticate": 'Bearer realm="ledger"'})
     g.account_id = record.account_id
-    limit = current_app.config["RATE_LIMIT"]
-    if limit:
-        ledger().count_request(record.key_id, limit, current_app.config["RATE_WINDOW_SECONDS"])
+    g.heads = admission.heads
 
 
 def protect(blueprint: Blueprint) -> Blueprint:

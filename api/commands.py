@@ -17,7 +17,7 @@ from flask import Blueprint, Response
 from api.auth import protect
 from api.edge import account_id, expected_version, idempotency_key, json_body, ledger, load_command
 from api.openapi import operation
-from api.results import command_response
+from api.results import command_response, recorded_summary
 from ledger.commands import ContractCommand
 from schemas.commands import COMMAND_SCHEMAS
 from schemas.responses import SummaryOut
@@ -61,13 +61,15 @@ def path_fields(command: str) -> tuple[str, ...]:
 
 
 def command_view(command: str) -> Callable[..., Response]:
-    schema_class = COMMAND_SCHEMAS[command]
+    schema = COMMAND_SCHEMAS[command]()  # built once per route: a schema instance is reusable across threads
 
     def view(contract_id: UUID, **path: str) -> Response:
         body, key, version = json_body(), idempotency_key(), expected_version()
-        loaded: ContractCommand = load_command(schema_class(), body, path)
-        result = ledger().execute(account_id(), contract_id, loaded, idempotency_key=key, expected_version=version)
-        return command_response(result)
+        loaded: ContractCommand = load_command(schema, body, path)
+        with ledger().holding(contract_id):  # the answer is the contract this write left, before the next write
+            result = ledger().execute(account_id(), contract_id, loaded, idempotency_key=key, expected_version=version)
+            summary = recorded_summary(result)
+        return command_response(result, summary)
 
     view.__name__ = command
     return view

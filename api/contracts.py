@@ -1,8 +1,9 @@
 """``/v1/contracts``: sign a contract, and read one contract (summary, events, statement, verify).
 
 Single-contract reads come from the contract's own events, so they always
-reflect the last write. The list of contracts comes from the read models (see
-the projections' blueprint).
+reflect the last write (the summary from its rendering at the contract's
+current version, see ``api.summaries``). The list of contracts comes from the
+read models (see the projections' blueprint).
 """
 
 from __future__ import annotations
@@ -12,9 +13,20 @@ from uuid import UUID
 from flask import Blueprint, Response
 
 from api.auth import protect
-from api.edge import account_id, etag, idempotency_key, json_body, ledger, load_query, respond
+from api.edge import (
+    account_id,
+    etag,
+    idempotency_key,
+    json_body,
+    json_text,
+    ledger,
+    load_query,
+    respond,
+    respond_text,
+)
 from api.openapi import GET_ERRORS, operation
 from api.results import command_response
+from api.summaries import Rendered, current_version, rendered_summaries
 from ledger.commands import SignContract
 from schemas.commands import SignContractSchema
 from schemas.queries import AsOfQuery, PageQuery
@@ -22,6 +34,7 @@ from schemas.responses import EventPageOut, StatementOut, SummaryOut, VerifyOut
 
 blueprint = protect(Blueprint("contracts", __name__, url_prefix="/v1/contracts"))
 TAG = "contracts"
+AS_OF, SUMMARY = AsOfQuery(), SummaryOut()  # built once: marshmallow schemas are reusable across threads
 
 
 @blueprint.post("")
@@ -36,9 +49,13 @@ def sign_contract() -> Response:
 @blueprint.get("/<uuid:contract_id>")
 @operation("Contract summary as of a date", TAG, query=AsOfQuery, response=SummaryOut, errors=GET_ERRORS)
 def summary(contract_id: UUID) -> Response:
-    query = load_query(AsOfQuery())
-    found = ledger().summary(account_id(), contract_id, query["as_of"])
-    return respond(SummaryOut().dump(found), headers={"ETag": etag(found["version"])})
+    as_of, account, cache = load_query(AS_OF)["as_of"], account_id(), rendered_summaries()
+    rendered = cache.get(contract_id, current_version(contract_id), as_of.isoformat(), account)
+    if rendered is None:
+        found = ledger().summary(account, contract_id, as_of)
+        rendered = Rendered(account, found["version"], json_text(SUMMARY.dump(found)))
+        cache.put(contract_id, as_of.isoformat(), rendered)
+    return respond_text(rendered.text, headers={"ETag": etag(rendered.version)})
 
 
 @blueprint.get("/<uuid:contract_id>/events")

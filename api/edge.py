@@ -31,9 +31,17 @@ def account_id() -> str:
     return cast(str, g.account_id)
 
 
-def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_text(body: Any) -> str:
     """JSON with sorted keys and no spaces: the same body always has the same bytes."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return respond_text(json_text(body), status, headers)
+
+
+def respond_text(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """An answer whose JSON text was made by ``json_text`` (now or earlier)."""
     return Response(text, status=status, mimetype="application/json", headers=headers)
 
 

@@ -1,12 +1,16 @@
 """Accounts and API keys: create, issue, authenticate, list, revoke and rotate through the application's store.
 
-Authentication reads the key's aggregate on every request (no cache), so a revocation recorded by any
-process is refused by every worker from its next request on.
+Every request asks the store whether its key changed, so a revocation recorded by any process is refused
+by every worker from its next request on. A key found valid before (``KnownKeys``) is not loaded again:
+one statement both checks that its aggregate is still at the version seen and counts the request
+(``admit``); only a key that moved (revoked, rotated) or was never seen is read from its events.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +37,7 @@ from ledger.errors import AlreadyExists, NotFound, RateLimited, ValidationError
 
 ISSUED_TOPIC = f"{ApiKey.__module__}:{ApiKey.__qualname__}.Issued"
 PAGE = 500
+KNOWN_KEYS_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,78 @@ def identify(app: Application[UUID], key: str) -> ApiKey | None:
     except AggregateNotFoundError:
         return None
     return record if isinstance(record, ApiKey) and not record.revoked else None
+
+
+class KnownKeys:
+    """Valid keys seen by this process, by hash, each with the version it was valid at (least recently used
+    dropped first). A hit is never trusted alone: ``admit`` checks the version in the store every time."""
+
+    def __init__(self, size: int = KNOWN_KEYS_MAX) -> None:
+        self.size = size
+        self.records: OrderedDict[str, ApiKey] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key_hash: str) -> ApiKey | None:
+        with self.lock:
+            record = self.records.get(key_hash)
+            if record is not None:
+                self.records.move_to_end(key_hash)
+            return record
+
+    def put(self, key_hash: str, record: ApiKey) -> None:
+        with self.lock:
+            self.records[key_hash] = record
+            self.records.move_to_end(key_hash)
+            while len(self.records) > self.size:
+                self.records.popitem(last=False)
+
+    def forget(self, key_hash: str) -> None:
+        with self.lock:
+            self.records.pop(key_hash, None)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """``admit``'s answer: the key's record (None: refused) and any versions read by the same statement."""
+
+    record: ApiKey | None
+    heads: dict[UUID, int | None]
+
+
+def admit(app: Application[UUID], usage: Any, known: KnownKeys, key: str, limit: int, window_s: int,
+          about: UUID | None = None, now: datetime | None = None) -> Admission:
+    """``identify`` then ``count_request`` (when ``limit``), in one statement for a key this process knows.
+
+    A known key: its request is counted only if its aggregate is still at the version it was valid at (one
+    statement; with no limit, one read of the version). Otherwise, or for a key never seen, the key is read
+    from its events as ``identify`` does: refused if unknown or revoked (nothing counted), else counted.
+    ``about``: an aggregate the request is about, whose current version that one statement also reads.
+    """
+    if not isinstance(key, str) or not 1 <= len(key) <= KEY_LENGTH_MAX:
+        return Admission(None, {})
+    key_hash = hash_key(key)
+    seen = known.get(key_hash)
+    if seen is not None:
+        aggregate_id = api_key_aggregate_id(key_hash)
+        if limit:
+            moment = now or clock.now()
+            window_start, used_at = window_of(moment, window_s), moment.isoformat(timespec="seconds")
+            hits, head = usage.hit_if_at(seen.key_id, window_start, used_at, aggregate_id, seen.version, about)
+            if hits is not None:
+                check_limit(hits, limit, window_s, moment)
+                return Admission(seen, {about: head} if about else {})
+        else:
+            versions = usage.heads.versions(aggregate_id, *((about,) if about else ()))
+            if versions[0] == seen.version:
+                return Admission(seen, {about: versions[1]} if about else {})
+        known.forget(key_hash)  # it moved (revoked, rotated): read it again
+    record = identify(app, key)
+    if record is None:
+        return Admission(None, {})
+    known.put(key_hash, record)
+    if limit:
+        count_request(usage, record.key_id, limit, window_s, now)
+    return Admission(record, {})
 
 
 def authenticate(app: Application[UUID], key: str) -> str | None:
@@ -152,18 +229,27 @@ def rotate_key(app: Application[UUID], key_id: str) -> tuple[str, ApiKey]:
     return key, record
 
 
-def count_request(usage: Any, key_id: str, limit: int, window_s: int, now: datetime | None = None) -> None:
-    """Count a request of the key; RateLimited (with the seconds to wait) once it is over ``limit`` in the window."""
-    moment = now or clock.now()
+def window_of(moment: datetime, window_s: int) -> int:
+    """The start (epoch seconds) of the fixed window ``moment`` falls in."""
     seconds = int(moment.timestamp())
-    window_start = seconds - seconds % window_s
-    hits = usage.hit(key_id, window_start, moment.isoformat(timespec="seconds"))
+    return seconds - seconds % window_s
+
+
+def check_limit(hits: int, limit: int, window_s: int, moment: datetime) -> None:
+    """RateLimited (with the seconds to wait) once ``hits`` in the window is over ``limit``."""
     if hits > limit:
-        retry_after = max(1, window_start + window_s - seconds)
+        retry_after = max(1, window_of(moment, window_s) + window_s - int(moment.timestamp()))
         raise RateLimited(
             f"this key sent more than {limit} requests in {window_s} s; retry in {retry_after} s",
             retry_after=retry_after,
         )
+
+
+def count_request(usage: Any, key_id: str, limit: int, window_s: int, now: datetime | None = None) -> None:
+    """Count a request of the key; RateLimited (with the seconds to wait) once it is over ``limit`` in the window."""
+    moment = now or clock.now()
+    hits = usage.hit(key_id, window_of(moment, window_s), moment.isoformat(timespec="seconds"))
+    check_limit(hits, limit, window_s, moment)
 
 
 def describe(info: KeyInfo) -> dict[str, Any]:

@@ -13,12 +13,13 @@ record live in their own modules; this class is their façade.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
@@ -33,10 +34,12 @@ from eventsourcing.utils import Environment
 
 from application import accounts, audit, idempotency
 from application.concurrency import ContractLocks, RecentWrites, pause_after_conflict
+from application.contract_cache import LockedRepository, snapshot_cached, snapshot_due
 from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
 from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_factory
+from infrastructure.heads import Heads, events_table
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
 from infrastructure.requests import RequestMapper
@@ -59,6 +62,7 @@ from ledger.state import STATE_CLASSES
 from ledger.views import contract_summary, statement
 
 RETRIES_MAX = 20
+T = TypeVar("T")
 is_contract_topic = audit.is_contract_topic
 
 
@@ -70,6 +74,7 @@ class LedgerApplication(Application[UUID]):
 
     def __init__(self, store: StoreConfig, *, create_tables: bool | None = None) -> None:
         self.store = store
+        self.contract_locks, self.recent_writes = ContractLocks(), RecentWrites()  # before the repository uses them
         if create_tables is None:
             create_tables = store.kind == "sqlite"  # PostgreSQL tables come from `ledger db migrate`
         try:
@@ -80,16 +85,51 @@ class LedgerApplication(Application[UUID]):
                 factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
-        self.contract_locks, self.recent_writes = ContractLocks(), RecentWrites()
         bound_recorder(self.recorder)
         if self.snapshots is not None:
             bound_recorder(self.snapshots.recorder)
         schema = store.pg_schema if store.kind == "postgres" else ""
-        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema)  # type: ignore[attr-defined]
+        self.heads = Heads(self.recorder.datastore, store.kind, events_table(self.recorder, store.kind, schema))  # type: ignore[attr-defined]
+        self.key_usage = KeyUsage(self.recorder.datastore, store.kind, schema, self.heads)  # type: ignore[attr-defined]
+        self.known_keys = accounts.KnownKeys()
         if create_tables:
             self.guarded(self.key_usage.create_tables)
         if create_tables and store.kind == "sqlite":
             guard_sqlite(store.sqlite_path, self.event_tables())
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, whose writers change the cached contract in place (see application.contract_cache)."""
+        library = super().construct_repository()
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return LockedRepository(
+            event_store=library.event_store,
+            snapshot_store=library.snapshot_store,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=library.fastforward,
+            fastforward_skipping=library.fastforward_skipping,
+            deepcopy_from_cache=library.deepcopy_from_cache,
+            locks=self.contract_locks,
+        )
+
+    def take_snapshot(self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None) -> None:
+        """From the cached contract just saved when it is that version, else as the library does (rebuilding it).
+
+        The library asks at every 100th version; past 1,000 events a contract is snapshotted less often
+        (``contract_cache.snapshot_due``). An explicit call without a version always takes one.
+        """
+        if version is not None and not snapshot_due(version):
+            return
+        if snapshot_cached(self.contracts, self.snapshots, aggregate_id, version):
+            return
+        if projector_func is None:
+            super().take_snapshot(aggregate_id, version)
+        else:
+            super().take_snapshot(aggregate_id, version, projector_func)
+
+    @property
+    def contracts(self) -> LockedRepository:
+        repository: LockedRepository = self.repository  # type: ignore[assignment]  # made by construct_repository
+        return repository
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = super().construct_factory(env)
@@ -154,6 +194,14 @@ class LedgerApplication(Application[UUID]):
         record: ApiKey | None = self.guarded(accounts.identify, self, key)
         return record
 
+    def admit(self, key: str, limit: int, window_s: int, about: UUID | None = None) -> accounts.Admission:
+        """``identify`` and ``count_request`` in one: one statement per request for a key seen before (which
+        can also read the current version of ``about``)."""
+        admission: accounts.Admission = self.guarded(
+            accounts.admit, self, self.key_usage, self.known_keys, key, limit, window_s, about
+        )
+        return admission
+
     def count_request(self, key_id: str, limit: int, window_s: int) -> None:
         """Count one request of the key against its limit (shared by every worker through the store)."""
         self.guarded(accounts.count_request, self.key_usage, key_id, limit, window_s)
@@ -214,15 +262,24 @@ class LedgerApplication(Application[UUID]):
                 try:
                     contract, extra = self.run_command(account_id, contract_id, command, expected_version)
                 except StoreUnavailable:
+                    self.forget_unsaved(contract_id)
                     raise
-                except LedgerError:
+                except LedgerError:  # refused before any change (run_command drops a contract refused half-way)
                     replay = idempotency.replay(self, account_id, idempotency_key, digest)
                     if replay:
                         return replay  # recorded before: its repeat is refused, its first result stands
                     raise
-                result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+                except BaseException:
+                    self.forget_unsaved(contract_id)
+                    raise
+                try:
+                    result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+                except BaseException:
+                    self.forget_unsaved(contract_id)  # saved or not, the store knows: reload from it
+                    raise
                 if result:
                     return result
+                self.forget_unsaved(contract_id)  # another process won: its events, not ours
                 replay = idempotency.replay(self, account_id, idempotency_key, digest)
                 if replay:
                     return replay
@@ -232,7 +289,7 @@ class LedgerApplication(Application[UUID]):
     def run_command(
         self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None
     ) -> tuple[Contract, list[Aggregate]]:
-        contract = self.get_contract(account_id, contract_id)
+        contract = self.contract_for_command(account_id, contract_id)
         if expected_version is not None and contract.version != expected_version:
             raise VersionConflict(
                 f"the contract is at version {contract.version}, not {expected_version}",
@@ -243,7 +300,12 @@ class LedgerApplication(Application[UUID]):
         extra: list[Aggregate] = []
         if isinstance(command, IssueInvoice):
             command, extra = claim_invoice_number(self, account_id, contract, command)
-        command.apply(contract)
+        try:
+            command.apply(contract)
+        except LedgerError:
+            if contract.pending_events:  # refused half-way: its first events are in the cached contract
+                self.forget_unsaved(contract_id)
+            raise
         return contract, extra
 
     def save_command(
@@ -259,6 +321,25 @@ class LedgerApplication(Application[UUID]):
         self.recent_writes.put(contract)
         return result
 
+    def contract_for_command(self, account_id: str, contract_id: UUID | str) -> Contract:
+        """The cached contract itself, not a copy: only for a writer holding the contract's lock."""
+        try:
+            contract = self.guarded(self.contracts.for_command, UUID(str(contract_id)))
+        except (AggregateNotFoundError, ValueError):
+            contract = None
+        if not isinstance(contract, Contract) or contract.account_id != account_id:
+            raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
+        return contract
+
+    def forget_unsaved(self, contract_id: UUID | str) -> None:
+        """Drop the cached contract after a failed command (it may hold unsaved changes): the next load rebuilds it."""
+        try:
+            key = UUID(str(contract_id))
+        except ValueError:
+            return
+        self.contracts.drop(key)
+        self.recent_writes.discard(str(key))
+
     def guarded(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the store, turning connection failures into StoreUnavailable (retryable)."""
         return guarded(func, *args, **kwargs)
@@ -273,12 +354,27 @@ class LedgerApplication(Application[UUID]):
             raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
         return contract
 
-    def written_contract(self, account_id: str, contract_id: UUID | str, version: int) -> Contract:
-        """The contract at ``version``: as this process's write left it if it is recent, else loaded."""
-        contract = self.recent_writes.get(str(contract_id), version)
-        if contract is not None and contract.account_id == account_id:
-            return contract
-        return self.get_contract(account_id, contract_id, version)
+    @contextmanager
+    def holding(self, contract_id: UUID | str) -> Iterator[None]:
+        """Keep this process's other writers of the contract waiting across several calls (a write and its answer)."""
+        with self.contract_locks.hold(str(contract_id)):
+            yield
+
+    def render_written(
+        self, account_id: str, contract_id: UUID | str, version: int, render: Callable[[Contract], T]
+    ) -> T:
+        """``render`` of the contract at ``version``: as this process's write left it if it is still at that
+        version (under the contract's lock, as the writers change it in place), else loaded at that version."""
+        with self.contract_locks.hold(str(contract_id)):
+            contract = self.recent_writes.get(str(contract_id), version)
+            if contract is not None and contract.account_id == account_id:
+                return render(contract)
+        return render(self.get_contract(account_id, contract_id, version))
+
+    def current_version(self, contract_id: UUID) -> int | None:
+        """The contract's last version in the store (one indexed read, nothing loaded; any account)."""
+        version: int | None = self.guarded(self.heads.version, contract_id)
+        return version
 
     def owner_account(self, contract_id: UUID | str) -> str | None:
         """The account a contract belongs to, whoever asks (for operators on the CLI only, never for HTTP)."""
