@@ -18,7 +18,7 @@ KEYS = {"DATABASE_URL": "database_url", "MAX_BODY_BYTES": "max_body_bytes", "CRE
         "RATES_DIR": "rates_dir", "RATES_STRICT": "rates_strict", "RUN_PROJECTIONS": "run_projections",
         "TSA_URL": "tsa_url", "TSA_CA_FILE": "tsa_ca_file",
         "RATE_LIMIT": "rate_limit", "RATE_WINDOW_SECONDS": "rate_window_seconds", "METRICS_KEY": "metrics_key",
-        "WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private"}
+        "WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private", "GROUP_COMMIT": "group_commit"}
 
 
 def settings(environ: Mapping[str, str], config: Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> dict[str, Any]:

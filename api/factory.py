@@ -48,7 +48,8 @@ def build_ledger(config: Mapping[str, Any]) -> LedgerApplication:
     given = config.get("LEDGER_APPLICATION")
     if isinstance(given, LedgerApplication):
         return given  # tests and embedders may pass a ready application
-    return LedgerApplication(StoreConfig(config["DATABASE_URL"]), create_tables=config["CREATE_TABLES"])
+    return LedgerApplication(StoreConfig(config["DATABASE_URL"]), create_tables=config["CREATE_TABLES"],
+                             group_commit=config["GROUP_COMMIT"])
 
 
 def create_app(config: Mapping[str, Any] | None = None, **overrides: Any) -> Flask:

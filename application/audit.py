@@ -21,6 +21,7 @@ from ledger.contract import ENVELOPE, Contract
 from ledger.errors import ContractNotFound
 
 CONTRACT_TOPIC_PREFIX = "ledger.contract:Contract."
+SIGNED = f"{CONTRACT_TOPIC_PREFIX}ContractSigned"
 
 
 def is_contract_topic(topic: str) -> bool:
@@ -37,10 +38,11 @@ def decode_state(app: Application[UUID], stored: StoredEvent) -> dict[str, Any]:
     return state
 
 
-def chain_record(app: Application[UUID], stored: StoredEvent) -> ChainRecord:
+def chain_record(app: Application[UUID], stored: StoredEvent, contract_id: str | None = None) -> ChainRecord:
+    """``contract_id``: the text of ``stored.originator_id`` when the caller already has it (one per contract)."""
     state = decode_state(app, stored)
     return ChainRecord(
-        contract_id=str(stored.originator_id),
+        contract_id=contract_id or str(stored.originator_id),
         version=stored.originator_version,
         event_type=stored.topic.rsplit(".", 1)[-1],
         schema_version=state.get("class_version", 1),
@@ -54,8 +56,23 @@ def chain_record(app: Application[UUID], stored: StoredEvent) -> ChainRecord:
 
 def chain_records(app: Application[UUID], contract_id: UUID) -> Iterator[ChainRecord]:
     """The contract's stored events, decoded without upcasting, as they were hashed."""
+    text = str(contract_id)
     for stored in guarded(app.recorder.select_events, contract_id):
-        yield chain_record(app, stored)
+        yield chain_record(app, stored, text if stored.originator_id == contract_id else None)
+
+
+def owned_records(app: Application[UUID], account_id: str, contract_id: UUID | str) -> list[ChainRecord]:
+    """The contract's records, if its first event is the signing of a contract by this account."""
+    try:
+        uuid = UUID(str(contract_id))
+    except ValueError:
+        uuid = None
+    stored = guarded(app.recorder.select_events, uuid) if uuid is not None else []
+    text = str(uuid)
+    records = [chain_record(app, event, text if event.originator_id == uuid else None) for event in stored]
+    if not records or stored[0].topic != SIGNED or records[0].payload.get("account_id") != account_id:
+        raise ContractNotFound(f"no contract {contract_id} in this account", contract_id=str(contract_id))
+    return records
 
 
 def verify_stored(app: Application[UUID], contract_id: UUID) -> VerifyResult:

@@ -4,7 +4,8 @@ Every write goes through ``execute`` (or ``sign_contract``): it checks the
 idempotency key, loads the contract of the caller's account, applies one typed
 command (``ledger.commands``), and saves the contract's new events together
 with the idempotency record (and any invoice-number records) in one
-transaction. A version conflict with a concurrent writer is retried from the
+transaction; with group commit (``application.group_commit``) commands on
+different contracts share that transaction. A version conflict with a concurrent writer is retried from the
 load; a stale ``expected_version`` is refused. Reads (summary, statement,
 events, verify) come from the contract's own events, so they always reflect
 the last write. Idempotency, invoice numbering and the audit of the stored
@@ -28,6 +29,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     OperationalError,
+    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.utils import Environment
@@ -35,6 +37,7 @@ from eventsourcing.utils import Environment
 from application import accounts, audit, idempotency
 from application.concurrency import ContractLocks, RecentWrites, pause_after_conflict
 from application.contract_cache import LockedRepository, snapshot_cached, snapshot_due
+from application.group_commit import GroupCommitter, Prepared
 from application.guard import guarded
 from application.idempotency import CommandResult, check_key, command_digest, record_of
 from application.invoice_numbers import claim_invoice_number
@@ -42,7 +45,8 @@ from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_facto
 from infrastructure.heads import Heads, events_table
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
-from infrastructure.requests import RequestMapper
+from infrastructure.pauses import GROUP_SAVE, pause_inside_group_saves
+from infrastructure.requests import REQUEST_ID, REQUEST_IDS, RequestMapper
 from infrastructure.store import StoreConfig
 from infrastructure.transcodings import LedgerTranscoder, register_state_transcodings
 from ledger.accounts import ApiKey
@@ -72,7 +76,12 @@ class LedgerApplication(Application[UUID]):
     name = "Ledger"
     snapshotting_intervals = {Contract: 100}  # noqa: RUF012 - the library reads a class attribute
 
-    def __init__(self, store: StoreConfig, *, create_tables: bool | None = None) -> None:
+    def __init__(
+        self, store: StoreConfig, *, create_tables: bool | None = None, group_commit: bool = False,
+        pause_in_group_save_s: float = 0.0,
+    ) -> None:
+        """``group_commit``: concurrent ``execute`` calls of this process's threads share transactions
+        (``application.group_commit``); ``pause_in_group_save_s`` is a test-only hook (``infrastructure.pauses``)."""
         self.store = store
         self.contract_locks, self.recent_writes = ContractLocks(), RecentWrites()  # before the repository uses them
         if create_tables is None:
@@ -85,7 +94,10 @@ class LedgerApplication(Application[UUID]):
                 factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        self.committer = GroupCommitter(self.save_prepared) if group_commit else None
         bound_recorder(self.recorder)
+        if pause_in_group_save_s > 0:
+            pause_inside_group_saves(self.recorder, pause_in_group_save_s)
         if self.snapshots is not None:
             bound_recorder(self.snapshots.recorder)
         schema = store.pg_schema if store.kind == "postgres" else ""
@@ -273,7 +285,11 @@ class LedgerApplication(Application[UUID]):
                     self.forget_unsaved(contract_id)
                     raise
                 try:
-                    result = self.save_command(contract, account_id, idempotency_key, digest, extra)
+                    if self.committer is not None and attempt == 0:  # a retry saves alone, see application.group_commit
+                        result = self.committer.submit(
+                            Prepared(account_id, idempotency_key, digest, contract, extra, REQUEST_ID.get()))
+                    else:
+                        result = self.save_command(contract, account_id, idempotency_key, digest, extra)
                 except BaseException:
                     self.forget_unsaved(contract_id)  # saved or not, the store knows: reload from it
                     raise
@@ -286,10 +302,51 @@ class LedgerApplication(Application[UUID]):
                 pause_after_conflict(attempt)  # another process won: do not collide with it again in step
         raise VersionConflict("could not record the command after repeated conflicts")
 
+    def prepare(
+        self, account_id: str, contract_id: UUID | str, command: ContractCommand, *, idempotency_key: str,
+        contract: Contract | None = None,
+    ) -> Prepared:
+        """Load and apply one command for a group save (``save_prepared``); a refusal raises, nothing replayed.
+
+        ``contract``: the object an earlier command of the same group left (same account), applied to again
+        instead of loading. A caller whose command is refused here runs it again with ``execute`` once the group
+        is saved, which answers the refusal or the first result recorded under its key exactly as it does alone.
+        """
+        check_key(idempotency_key)
+        digest = command_digest(command.name, contract_id, command.args())
+        earlier = len(contract.pending_events) if contract is not None else 0
+        loaded, extra = self.run_command(account_id, contract_id, command, None, contract)
+        return Prepared(account_id, idempotency_key, digest, loaded, extra, REQUEST_ID.get(), earlier)
+
+    def save_prepared(self, group: list[Prepared]) -> bool:
+        """Save the prepared commands in one transaction: True when durable, False when nothing was stored.
+
+        False on a conflict with another writer (``IntegrityError``) or any store error: the group's cached
+        contracts are dropped (they hold its unsaved changes) and the callers run each command again alone. The
+        events keep the request id of the command that made them.
+        """
+        per_command = [(prepared, prepared.aggregates()) for prepared in group]
+        aggregates = [aggregate for _, written in per_command for aggregate in written]
+        request_ids = {aggregate.id: prepared.request_id for prepared, written in per_command for aggregate in written}
+        ids_token, GROUP_SAVE.active = REQUEST_IDS.set(request_ids), len(group) > 1
+        try:
+            self.guarded(self.save, *aggregates)
+        except (PersistenceError, StoreUnavailable):
+            for prepared in group:
+                self.forget_unsaved(prepared.contract.id)
+            return False
+        finally:
+            REQUEST_IDS.reset(ids_token)
+            GROUP_SAVE.active = False
+        for prepared in group:
+            self.recent_writes.put(prepared.contract)
+        return True
+
     def run_command(
-        self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None
+        self, account_id: str, contract_id: UUID | str, command: ContractCommand, expected_version: int | None,
+        loaded: Contract | None = None,
     ) -> tuple[Contract, list[Aggregate]]:
-        contract = self.contract_for_command(account_id, contract_id)
+        contract = loaded if loaded is not None else self.contract_for_command(account_id, contract_id)
         if expected_version is not None and contract.version != expected_version:
             raise VersionConflict(
                 f"the contract is at version {contract.version}, not {expected_version}",
@@ -407,8 +464,9 @@ class LedgerApplication(Application[UUID]):
         return audit.decode_state(self, stored)
 
     def event_records(self, account_id: str, contract_id: UUID | str) -> list[ChainRecord]:
-        contract = self.get_contract(account_id, contract_id)
-        return list(self.chain_records(contract.id))
+        """Every record of the account's contract (ContractNotFound for anyone else's). The owner is the account its
+        signing event names: loading the aggregate only to check that costs as much as a long contract's read."""
+        return audit.owned_records(self, account_id, contract_id)
 
     def verify(self, account_id: str, contract_id: UUID | str) -> VerifyResult:
         contract = self.get_contract(account_id, contract_id)

@@ -5,7 +5,8 @@ Test-size on purpose (``LEDGER_BENCH_COMMANDS``, default 2,000 commands;
 machine's PostgreSQL. Commands are ``record_payment``/``log_communication``
 messages spread over 100 contracts, timed from the first produce until the
 consumer has recorded the last (the group is joined beforehand with one warm-up
-message). Relay: a store seeded with the events, timed from the relay's start
+message), with group commit (one transaction per poll's group) and, as the same-run
+baseline, with each command saved alone. Relay: a store seeded with the events, timed from the relay's start
 until the broker has acknowledged the last page, against the baseline of kafka-python producing the very same
 messages from memory (``KafkaSettings.producer()``), median of three runs each.
 """
@@ -105,7 +106,7 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 600) -> None:
         time.sleep(0.005)
 
 
-def commands_per_s(store: StoreConfig, bootstrap: str) -> float:
+def commands_per_s(store: StoreConfig, bootstrap: str, *, group_commit: bool = True) -> float:
     app = LedgerApplication(store, create_tables=True)
     contracts = []
     for i in range(CONTRACTS):
@@ -114,7 +115,7 @@ def commands_per_s(store: StoreConfig, bootstrap: str) -> float:
         app.execute(ACCOUNT, UUID(signed.contract_id), invoice, idempotency_key=f"i-{i}")
         contracts.append(UUID(signed.contract_id))
     settings = settings_for(bootstrap)
-    consumer = CommandConsumer(LedgerApplication(store), settings)
+    consumer = CommandConsumer(LedgerApplication(store), settings, group_commit=group_commit)
     with running(consumer.run):
         produce(settings, [message(-1, contracts[0])])
         wait_for(lambda: consumer.counts.applied == 1)
@@ -210,17 +211,21 @@ def main() -> None:
             with url_of() as url:
                 consumed = commands_per_s(StoreConfig(url), bootstrap)
             with url_of() as url:
+                alone = commands_per_s(StoreConfig(url), bootstrap, group_commit=False)
+            with url_of() as url:
                 relay = relayed_per_s(StoreConfig(url), bootstrap)
-            results[kind] = {"commands": COMMANDS, "commands_per_s": round(consumed), **relay,
+            results[kind] = {"commands": COMMANDS, "commands_per_s": round(consumed),
+                             "commands_per_s_one_at_a_time": round(alone),
+                             "group_commit_ratio": round(consumed / alone, 3), **relay,
                              "targets": {"commands_per_s": 2000, "events_relayed_per_s": 10000,
                                          "relay_ratio_to_raw": 0.5}}
-            rows.append([kind, COMMANDS, f"{consumed:,.0f}", relay["relay_events"],
+            rows.append([kind, COMMANDS, f"{consumed:,.0f} ({alone:,.0f} one at a time)", relay["relay_events"],
                          f"{relay['events_relayed_per_s']:,}", "{:,}-{:,}".format(*relay["relayed_range"]),
                          f"{relay['raw_produce_per_s']:,}", f"{relay['relay_ratio_to_raw']:.2f}"])
     finally:
         tansu.stop(broker)
     print_table(f"Kafka (Tansu on loopback, kafka-python, one consumer / one relay process; relay median of {RUNS})",
-                ["store", "commands", "commands recorded/s", "events", "events relayed/s", "range",
+                ["store", "commands", "commands recorded/s (group commit)", "events", "events relayed/s", "range",
                  "raw produce/s", "relay / raw (target >= 0.5)"], rows)
     print(f"results: {write_results('kafka_throughput', results)}")
 

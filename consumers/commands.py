@@ -86,14 +86,18 @@ class CommandHandler:
         self.instances: dict[str, marshmallow.Schema] = {}
 
     def handle(self, value: bytes | None) -> CommandResult:
-        envelope = parse_envelope(value)
-        command = self.load_payload(envelope)
+        envelope, command = self.parse(value)
         try:
             return self.call(envelope, command)
         except RETRYABLE:
             raise
         except LedgerError as error:
             raise from_ledger_error(error) from error
+
+    def parse(self, value: bytes | None) -> tuple[Envelope, SignContract | ContractCommand]:
+        """The envelope and its typed command; DeadLetter when the message is not a command we can run."""
+        envelope = parse_envelope(value)
+        return envelope, self.load_payload(envelope)
 
     def load_payload(self, envelope: Envelope) -> SignContract | ContractCommand:
         schema = self.schema(envelope.type)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from infrastructure.store import StoreConfig
 from ledger import clock
 from ledger.errors import ValidationError
-from projections.db import Database
+from projections.db import Database, create_with_retries
 
 ATTACHMENT_BYTES_MAX = 25 * 1024 * 1024  # a limit on everything: one document up to 25 MiB
 TABLE = "ledger_account_attachments"
@@ -27,7 +27,6 @@ DDL = {
                 "size_bytes BIGINT NOT NULL, content BYTEA NOT NULL, stored_at TEXT NOT NULL, PRIMARY KEY (account_id, sha256))",
 }
 CREATED: set[str] = set()  # stores whose table this process has already made sure of (once per process, not per request)
-DDL_ATTEMPTS = 3  # concurrent CREATE TABLE IF NOT EXISTS can still collide on PostgreSQL's catalogue
 
 
 def check_content(content: bytes) -> None:
@@ -48,13 +47,7 @@ class AttachmentStore:
             CREATED.add(store.url)
 
     def create_table(self) -> None:
-        for attempt in range(DDL_ATTEMPTS):
-            try:
-                self.db.execute(DDL[self.db.kind])
-                return
-            except Exception:  # a racing creator: the table exists now, or retry
-                if attempt == DDL_ATTEMPTS - 1:
-                    raise
+        create_with_retries(lambda: self.db.execute(DDL[self.db.kind]))
 
     def put(self, account_id: str, content: bytes) -> str:
         check_content(content)

@@ -126,12 +126,13 @@ def build_bundle(records: list[ChainRecord], *, as_of: str, generated_at: dateti
     files[VERIFY_PAGE] = verification_page()
     listed = {path: (sha256(data), len(data)) for path, data in files.items()}
     files = {BUNDLE_PDF: build_bundle_pdf(content, chain.fingerprint, stamp, listed), **files}
+    digests = {**listed, BUNDLE_PDF: (sha256(files[BUNDLE_PDF]), len(files[BUNDLE_PDF]))}  # each file hashed once
     manifest = {
         "format": FORMAT, "contract_id": str(contract.id), "contract_title": contract.title,
         "contract_reference": contract.reference, "contract_version": contract.version, "events": len(records),
         "chain_head": chain.fingerprint, "as_of": as_of, "generated_at": stamp, "claim": claim_figures(content),
         "pdf_library": PDF_LIBRARY,
-        "files": {path: {"sha256": sha256(data), "bytes": len(data)} for path, data in sorted(files.items())},
+        "files": {path: {"sha256": digests[path][0], "bytes": digests[path][1]} for path in sorted(files)},
         "attachments_missing": sorted(d.sha256 for d in content.documents if d.content is None),
         "verify_with": "ledger evidence verify <this zip>, or open verify.html in a browser",
     }

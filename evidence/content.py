@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from evidence.describe import describe
@@ -65,6 +66,11 @@ class BundleContent:
     @property
     def currency(self) -> str:
         return self.contract.currency
+
+    @cached_property
+    def exhibit_of(self) -> dict[str, str]:
+        """Document SHA-256 -> its exhibit name ``D-n``."""
+        return {d.sha256: d.exhibit for d in self.documents}
 
 
 def referenced_hashes(record: ChainRecord) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -18,13 +19,38 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
-from evidence.rowtable import Look, Measure, RowTable, lay_out
+from evidence.rowtable import Look, Measure, RowTable, lay_out, lay_out_rows
 from ledger.money import format_minor
+
+# every byte but 0x18-0x1F, the ASCII characters PDFDocEncoding maps elsewhere (deleted, so only those remain)
+LATIN1_AS_PDFDOC = bytes(code for code in range(256) if not 0x18 <= code <= 0x1F)
+
+
+class Base85AsBytes(pdfdoc.PDFStreamFilterBase85Encode):
+    """reportlab's ASCII85 stream filter, returning the bytes its text becomes in the file.
+
+    Every page stream is compressed, then ASCII85-encoded to text, which reportlab then encodes with its
+    PDFDocEncoding codec: a dictionary-driven charmap that costs a bundle of hundreds of pages tens of milliseconds.
+    ASCII85 text is printable ASCII (and line ends), which that codec and latin-1 turn into the same bytes: handing
+    over the bytes skips it. Anything else (PDFDocEncoding differs from latin-1 at 0x18-0x1F and above 0x7F) is
+    left to reportlab as before.
+    """
+
+    def encode(self, text: Any) -> Any:
+        encoded = super().encode(text)
+        if isinstance(encoded, str) and encoded.isascii():
+            data = encoded.encode("latin-1")
+            if not data.translate(None, LATIN1_AS_PDFDOC):  # nothing left: no byte PDFDocEncoding would change
+                return data
+        return encoded
+
+
+pdfdoc.PDFBase85Encode = Base85AsBytes()  # the instance PDFPage puts in front of each page stream's compression
 
 MARGIN = 18 * mm
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -120,9 +146,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence
         return [para("None recorded.", SMALL)]
     bold_rows = bold_rows | ({len(rows) - 1} if bold_last else set())
     regular, bold = measure(LOOK.font), measure(LOOK.bold_font)
-    laid = [lay_out([["" if cell is None else str(cell) for cell in row]], widths, LOOK,
-                    bold if index in bold_rows else regular, bold=index in bold_rows)[0]
-            for index, row in enumerate(rows)]
+    laid = lay_out_rows(rows, widths, LOOK, regular, bold, frozenset(bold_rows))
     (head,) = lay_out([list(header)], widths, LOOK, bold)
     return [RowTable(head, laid, widths, frozenset(right), LOOK)]
 
@@ -148,14 +172,35 @@ class Furniture:
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, PAGE_HEIGHT - 11 * mm, self.head_left)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 11 * mm, self.head_right)
+        draw_string(canvas, MARGIN, PAGE_HEIGHT - 11 * mm, self.head_left)
+        draw_string(canvas, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 11 * mm, self.head_right, right=True)
         canvas.setStrokeColor(RULE)
         canvas.line(MARGIN, PAGE_HEIGHT - 12.5 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 12.5 * mm)
         canvas.line(MARGIN, 12.5 * mm, PAGE_WIDTH - MARGIN, 12.5 * mm)
-        canvas.drawString(MARGIN, 9 * mm, self.foot_left)
+        draw_string(canvas, MARGIN, 9 * mm, self.foot_left)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"Page {doc.page}")
         canvas.restoreState()
+
+
+DRAWN: WeakKeyDictionary[Any, dict[tuple[Any, ...], str]] = WeakKeyDictionary()  # per document
+
+
+def draw_string(canvas: Any, x: float, y: float, value: str, *, right: bool = False) -> None:
+    """``canvas.drawString`` (or ``drawRightString``), its operators remembered per document: the running head and
+    foot are the same text at the same place in the same font on every page, so after the first page they are
+    copied rather than laid out again (a long bundle has hundreds of pages)."""
+    drawn = DRAWN.get(canvas._doc)
+    if drawn is None:
+        drawn = DRAWN[canvas._doc] = {}
+    key = (right, x, y, value, canvas._fontname, canvas._fontsize, canvas._leading, canvas.bottomup)
+    code = drawn.get(key)
+    if code is not None:
+        canvas._code.append(code)
+        return
+    before = len(canvas._code)
+    (canvas.drawRightString if right else canvas.drawString)(x, y, value)
+    if len(canvas._code) == before + 1:  # one text object, as reportlab writes it: safe to copy
+        drawn[key] = canvas._code[-1]
 
 
 def render(story: list[Flowable], furniture: Furniture, *, title: str, subject: str, author: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -22,7 +23,7 @@ def of_type(content: BundleContent, *types: str) -> Iterator[ChainRecord]:
 
 
 def exhibits(content: BundleContent, record: ChainRecord) -> str:
-    docs = {d.sha256: d.exhibit for d in content.documents}
+    docs = content.exhibit_of
     return " ".join([f"E-{record.version}", *(docs[h] for h in referenced_hashes(record))])
 
 
@@ -134,6 +135,7 @@ def leverage(content: BundleContent) -> list[Flowable]:
     return flow + table(["Date", "Record", "Details", "Exhibits"], rows, widths)
 
 
+@lru_cache(maxsize=256)  # a handful of event types, once per event in a chronology of thousands
 def spaced(event_type: str) -> str:
     """``MilestoneDelivered`` -> ``Milestone Delivered`` (so it wraps in a narrow column)."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", event_type)

@@ -18,6 +18,8 @@ stops the start with a ConfigurationError naming the variable.
 ``LEDGER_TSA_CA_FILE``     PEM CA certificates of that authority, copied into each bundle
 ``LEDGER_WEBHOOKS_ALLOW_PRIVATE`` yes: webhook URLs may resolve to private addresses (the API; ``ledger webhooks``
                            reads it with its other ``LEDGER_WEBHOOKS_*`` options)
+``LEDGER_GROUP_COMMIT``    yes/no (default yes): concurrent HTTP commands of one worker share a transaction (application.group_commit)
+``LEDGER_TEST_PAUSE_IN_GROUP_SAVE_S`` test only: seconds a group save sleeps inside its transaction (0: off)
 ``LEDGER_KAFKA_*``         broker, topics, groups, partitions and group timeouts (``kafka_*`` below)
 ``LEDGER_SMTP_*``          the reminder dispatcher's mail server: host, port, security, username, password, from, timeout
 """
@@ -29,7 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -67,6 +69,8 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     tsa_ca_file: str | None = None
     webhooks_allow_private: bool = False
+    group_commit: bool = True  # HTTP threads of one worker: measured in docs/performance.md#group-commit
+    test_pause_in_group_save_s: NonNegativeFloat = 0.0  # test only, see infrastructure.pauses
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_commands_topic: str = "ledger.commands"

@@ -28,8 +28,10 @@ def current_settings() -> Settings:
 
 
 def open_app(store: StoreConfig | None = None, *, create_tables: bool | None = None) -> LedgerApplication:
+    settings = current_settings()
     try:
-        return LedgerApplication(store or current_settings().store(), create_tables=create_tables)
+        return LedgerApplication(store or settings.store(), create_tables=create_tables,
+                                 pause_in_group_save_s=settings.test_pause_in_group_save_s)
     except LedgerError as error:
         fail(error)
 

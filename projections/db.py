@@ -26,6 +26,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -254,6 +255,27 @@ class Database:
                 conn.close()
         if self.released is not None:
             self.released()
+
+
+DDL_ATTEMPTS = 5
+
+
+def create_with_retries(create: Callable[[], None], attempts: int = DDL_ATTEMPTS) -> None:
+    """Run ``create`` (CREATE ... IF NOT EXISTS statements), retried: two processes creating the same tables at once
+    can still collide in PostgreSQL's catalogue, and the second try finds them made. A database that cannot be
+    reached at all (no connection within the pool's wait) is not a race: that fails at once, so a worker starting
+    during an outage learns it in one wait, not in several, and its next attempt runs as soon as the database is back.
+    """
+    for attempt in range(attempts):
+        try:
+            create()
+            return
+        except pgpool.PoolTimeout:
+            raise
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -24,7 +24,7 @@ from infrastructure.urlguard import check_url
 from ledger import clock
 from ledger.errors import InvalidCursor, StoreUnavailable, WebhookDeliveryNotFound
 from projections import feed, queries, webhooks
-from projections.db import Database
+from projections.db import Database, create_with_retries
 from projections.service import ReadModels
 
 P = ParamSpec("P")
@@ -34,7 +34,6 @@ WAIT_MAX_S = 30.0
 WAIT_STEP_S = 0.25
 ENDPOINTS_MAX = 20
 SECRET_PREFIX = "whsec_"  # the prefix shown before every signing secret, not a secret  # nosec B105
-TABLE_ATTEMPTS = 5
 
 
 def unavailable(method: Callable[Concatenate[Integrations, P], T]) -> Callable[Concatenate[Integrations, P], T]:
@@ -53,15 +52,11 @@ class Integrations:
         """With ``read_models``, its ``Database`` is shared (one pool, not two handles)."""
         self.store, self.app, self.read_models = store, app, read_models
         self.database = read_models.db() if read_models is not None else Database(store)
-        for attempt in range(TABLE_ATTEMPTS):  # PostgreSQL can fail two processes racing on the same DDL
-            try:
-                feed.ensure_feed_tables(self.db())
-                webhooks.ensure_webhook_tables(self.db())
-                break
-            except (psycopg.Error, sqlite3.Error):
-                if attempt == TABLE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+        def create() -> None:
+            feed.ensure_feed_tables(self.db())
+            webhooks.ensure_webhook_tables(self.db())
+
+        create_with_retries(create)
 
     def db(self) -> Database:
         return self.database

@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from projections.db import Database
+from projections.db import Database, create_with_retries
 
 OUTBOX = "dunning_outbox"
 SETTINGS = "dunning_settings"
@@ -50,7 +50,6 @@ STATUSES = (
     "discarded",
 )
 LIST_MAX = 200
-DDL_ATTEMPTS = 3
 
 
 @dataclass
@@ -97,14 +96,11 @@ def intent_of(row: tuple[Any, ...]) -> Intent:
 
 def ensure_tables(db: Database) -> None:
     """Create the tables if missing (``ledger db migrate`` does it once; workers starting together may race)."""
-    for attempt in range(DDL_ATTEMPTS):
-        try:
-            for statement in DDL:
-                db.execute(statement)
-            return
-        except Exception:  # a concurrent creator won PostgreSQL's catalogue race: look again
-            if attempt == DDL_ATTEMPTS - 1:
-                raise
+    def create() -> None:
+        for statement in DDL:
+            db.execute(statement)
+
+    create_with_retries(create)
 
 
 def insert(db: Database, intent: Intent) -> bool:

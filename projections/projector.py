@@ -11,7 +11,6 @@ on one model cannot both commit the same batch.
 from __future__ import annotations
 
 import bisect
-import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from application.service import LedgerApplication
 from ledger import clock
 from ledger.contract import Contract
 from ledger.errors import LedgerError
-from projections.db import SMALL_PAGE_ROWS, Database
+from projections.db import SMALL_PAGE_ROWS, Database, create_with_retries
 from projections.models import READ_MODELS, ReadModel, numbered
 
 TRACKING_DDL = (
@@ -252,16 +251,9 @@ def table_rows(model: ReadModel, contracts: list[Contract]) -> list[tuple[str, i
             for table in model.tables]
 
 
-def ensure_tables(db: Database, models: Sequence[ReadModel], attempts: int = 5) -> None:
+def ensure_tables(db: Database, models: Sequence[ReadModel]) -> None:
     """CREATE ... IF NOT EXISTS; retried, because PostgreSQL can fail two processes racing on the same DDL."""
-    for attempt in range(attempts):
-        try:
-            create_tables(db, models)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    create_with_retries(lambda: create_tables(db, models))
 
 
 def create_tables(db: Database, models: Sequence[ReadModel]) -> None:

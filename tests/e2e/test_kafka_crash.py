@@ -121,8 +121,10 @@ def test_a_consumer_killed_mid_batch_and_restarted_records_every_acknowledged_co
             second.wait(timeout=15)
 
     assert 150 <= at_kill < total, "the consumer must be killed part-way through"
-    assert committed_at_kill < at_kill, "killed mid-batch: some recorded commands were not committed yet"
-    # The second consumer re-read exactly those and replayed each by message_id instead of recording it again.
+    # A poll's commands are saved as one group and its offsets committed right after, so the kill may land in that
+    # short window (recorded, not committed) or after it; tests/e2e/test_group_commit_crash.py kills inside a group.
+    assert committed_at_kill <= at_kill, "nothing is committed before it is recorded"
+    # The second consumer re-read the recorded but uncommitted ones and replayed each by message_id.
     assert stopped_counts(tmp_path / "consume.log") == {"applied": total - at_kill, "replayed": at_kill - committed_at_kill}
     assert sorted(recorded_summaries(app, contracts)) == sorted(f"m-{n}" for n in range(total))
     assert read_topic(kafka_settings, kafka_settings.dlq_topic, 1, timeout_s=1) == []

@@ -10,6 +10,7 @@ import pytest
 from application.service import LedgerApplication
 from infrastructure.store import StoreConfig
 from ledger import errors
+from ledger.accounts import account_aggregate_id
 from ledger_cli.story import AS_OF, DEMO_CONTRACT_ID, THIRD, run_story
 from tests.factories import as_command, money, signing, terms
 from tests.integration.store_sql import update_snapshot, update_state
@@ -91,6 +92,18 @@ def test_another_accounts_contract_is_not_found(app: LedgerApplication) -> None:
     with pytest.raises(errors.ContractNotFound):
         app.execute("bob", contract_id, as_command("pause_work", {"occurred_on": date(2026, 2, 1), "reason": "x"}), idempotency_key="k")
     assert app.get_contract("alice", contract_id).version == 1
+
+
+def test_the_records_of_another_accounts_contract_or_of_no_contract_are_not_found(app: LedgerApplication) -> None:
+    contract_id = sign(app, "alice").contract_id
+    app.create_account("Bob", "bob")
+    for account, wanted in (("bob", contract_id), ("alice", uuid4()), ("alice", "not-a-uuid"),
+                            ("bob", account_aggregate_id("bob"))):  # another kind of aggregate, even its own
+        with pytest.raises(errors.ContractNotFound):
+            app.event_records(account, wanted)
+    records = app.event_records("alice", str(contract_id))
+    assert [r.event_type for r in records] == ["ContractSigned"]
+    assert records[0].contract_id == str(contract_id) and records[0].payload["account_id"] == "alice"
 
 
 def test_invoice_numbers_are_allocated_gapless_across_the_accounts_contracts(app: LedgerApplication) -> None:

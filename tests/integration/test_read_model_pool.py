@@ -132,6 +132,25 @@ def test_no_connection_within_the_wait_is_store_unavailable_at_once_and_the_firs
         read_models.close()
 
 
+def test_opening_the_read_models_while_the_database_refuses_connections_fails_after_one_wait() -> None:
+    """A worker opening its stores during an outage learns it in one pool wait, not one per table-creation retry,
+    so the attempt after the database returns starts (and succeeds) without a queue of retries before it."""
+    with own_store() as (admin_url, database, store):
+        ReadModels(store).close()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+            try:
+                started = time.monotonic()
+                with pytest.raises(PoolTimeout):
+                    ReadModels(store)
+                assert time.monotonic() - started < pgpool.WAIT_S + 1.0  # five retries would take 4.5 s
+            finally:
+                admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        read_models = ReadModels(store)
+        assert read_models.contracts("acct", "2026-03-01")[0]["items"] == []
+        read_models.close()
+
+
 def test_handles_of_one_store_share_one_pool_closed_by_the_last() -> None:
     with own_store() as (admin_url, database, store):
         opened = pgpool.POOLS.open_count()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from evidence.rowtable import PAD_Y, Look, Measure, RowTable, lay_out
 
@@ -37,3 +42,29 @@ def test_a_table_splits_at_the_last_row_that_fits_and_the_parts_cover_every_row_
     assert (first.start, first.stop, rest.start, rest.stop) == (0, 9, 9, 100)
     assert rest.wrap(100.0, 1000.0)[1] == row_height * 92
     assert table.split(100.0, row_height * 1.5) == []  # only the header fits: move to the next page
+
+
+# SHA-256 of ``built_in_font_pdf()`` as the table writer drew it before its drawing was rewritten for speed
+# (commit 206f645); the TrueType path is pinned by tests/integration/test_evidence_golden.py.
+BUILT_IN_FONT_PDF_SHA256 = "f1ac807e033f9ed079cc1b9d74cd63981a93bc5ba11b2bfd74cc8a8e3c050aa0"
+
+
+def built_in_font_pdf() -> bytes:
+    """Three pages of a table in Helvetica (drawn through reportlab's text object): wrapped, bold and right-aligned
+    cells, characters a PDF string escapes."""
+    regular, bold = Measure("Helvetica", 8.0), Measure("Helvetica-Bold", 8.0)
+    widths = [40.0, 120.0, 60.0]
+    texts = [[f"E-{i}", f"Row {i}: " + "words that wrap " * (i % 4) + ("(a) \\ b" if i % 5 == 0 else ""),
+              f"{i * 1234.5:,.2f}"] for i in range(150)]
+    rows = [lay_out([cells], widths, LOOK, bold if i % 7 == 0 else regular, bold=i % 7 == 0)[0]
+            for i, cells in enumerate(texts)]
+    (header,) = lay_out([["Exhibit", "Description", "Amount"]], widths, LOOK, bold)
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(buffer, pagesize=A4, invariant=True)
+    doc.addPageTemplates([PageTemplate(id="p", frames=[Frame(50, 50, 400, 700, id="f")])])
+    doc.build([RowTable(header, rows, widths, frozenset({2}), LOOK)])
+    return buffer.getvalue()
+
+
+def test_a_table_in_a_built_in_font_is_drawn_byte_for_byte_as_before() -> None:
+    assert hashlib.sha256(built_in_font_pdf()).hexdigest() == BUILT_IN_FONT_PDF_SHA256

@@ -40,6 +40,8 @@ VARIABLES = {
     "LEDGER_SMTP_FROM": ("billing@example.com", "billing@example.com"),
     "LEDGER_SMTP_TIMEOUT": ("12.5", 12.5),
     "LEDGER_WEBHOOKS_ALLOW_PRIVATE": ("yes", True),
+    "LEDGER_GROUP_COMMIT": ("no", False),
+    "LEDGER_TEST_PAUSE_IN_GROUP_SAVE_S": ("2.5", 2.5),
 }
 DEFAULTS = {
     "database_url": None,
@@ -71,6 +73,8 @@ DEFAULTS = {
     "smtp_from": "ledger@localhost",
     "smtp_timeout": 30.0,
     "webhooks_allow_private": False,
+    "group_commit": True,
+    "test_pause_in_group_save_s": 0.0,
 }
 
 
