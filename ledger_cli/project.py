@@ -18,7 +18,7 @@ from projections.db import Database
 from projections.feed import ensure_feed_tables
 from projections.models import READ_MODELS
 from projections.projector import ensure_tables
-from projections.runner import BATCH_SIZE, POLL_INTERVAL_S, Runner
+from projections.runner import BATCH_SIZE, LISTEN_POLL_INTERVAL_S, POLL_INTERVAL_S, Runner
 from projections.webhooks import ensure_webhook_tables
 
 
@@ -87,5 +87,11 @@ def run(runner: Runner) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"projecting {', '.join(runner.names)} (poll every {POLL_INTERVAL_S} s; Ctrl-C to stop)")
+    click.echo(f"projecting {', '.join(runner.names)} ({waits(runner)}; Ctrl-C to stop)")
     runner.run_forever(stop)
+
+
+def waits(runner: Runner) -> str:
+    if runner.store.kind == "postgres":
+        return f"woken by each write's NOTIFY, polling every {LISTEN_POLL_INTERVAL_S} s as a safety net"
+    return f"poll every {POLL_INTERVAL_S} s"

@@ -4,8 +4,9 @@ Layout
 ------
 ``models``     the read models: name, tables, and how one contract becomes its rows (``rows``, pure).
 ``projector``  applies a ``Batch`` of contract events and records the position, in ONE transaction.
-``runner``     the local source: polls ``recorder.select_notifications`` and feeds the projector in
-               batches (``ledger project``, the background thread of ``ledger serve``).
+``runner``     the local source: reads ``recorder.select_notifications`` and feeds the projector in
+               batches (``ledger project``, the background thread of ``ledger serve``); idle, it polls on
+               SQLite and is woken by the store's NOTIFY on PostgreSQL (``wake``).
 ``queries``, ``contracts``, ``clients``  what the API and CLI ask, for any ``as_of``.
 ``db``         the store's SQLite file or PostgreSQL schema, for any number of threads; all read-model SQL is here.
 ``pgpool``     PostgreSQL: one bounded connection pool per store per process, shared by every ``db.Database``.

@@ -132,6 +132,33 @@ class Database:
             if self.kind == "postgres":
                 self.pool.putconn(conn)
 
+    def pipelined_transaction(self, send: Callable[[], Sequence[tuple[Any, int]]]) -> bool:
+        """PostgreSQL: BEGIN and the statements ``send`` issues (with ``send``/``replace_rows``) in one round trip
+        (psycopg's pipeline mode), then COMMIT if each ``(cursor, rows)`` it returns changed exactly that many rows,
+        else ROLLBACK and False. An error rolls back and propagates. (No COPY inside: a pipeline cannot.)"""
+        conn = self.borrow()
+        try:
+            self.local.transaction = conn
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    checks = send()
+                complete = all(cursor.rowcount == rows for cursor, rows in checks)
+            except BaseException:
+                if not pgpool.lost(conn):  # a lost connection has rolled back already
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                self.local.transaction = None
+            conn.execute("COMMIT" if complete else "ROLLBACK")
+            return complete
+        finally:
+            self.pool.putconn(conn)
+
+    def send(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        """Execute and return the cursor (inside ``pipelined_transaction``: its results arrive at the sync)."""
+        return self.run(lambda conn: conn.execute(self.sql(statement), tuple(params)))
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.run(lambda conn: conn.execute(self.sql(statement), tuple(params)))
 

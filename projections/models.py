@@ -7,6 +7,7 @@ only DDL of the read models; the tracking table lives in ``projections.projector
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,11 @@ class Table:
     columns: str  # column definitions, portable between SQLite and PostgreSQL
     primary_key: str
     indexes: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def numbered(self) -> bool:
+        """Rows get a sequence number appended (tables keyed by ``seq``: entries, reminders, holds)."""
+        return self.columns.rstrip().endswith("seq BIGINT")
 
     @property
     def width(self) -> int:
@@ -140,6 +146,6 @@ READ_MODELS: dict[str, ReadModel] = {m.name: m for m in (CONTRACTS, AGING, REMIN
 
 def numbered(table: Table, rows_of_table: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Append a sequence number to rows of tables keyed by ``seq`` (entries, reminders, holds)."""
-    if not table.columns.rstrip().endswith("seq BIGINT"):
+    if not table.numbered:
         return rows_of_table
     return [(*row, index) for index, row in enumerate(rows_of_table)]

@@ -1,13 +1,13 @@
-"""Run the read models (and the event feed's index) from the local notification log: poll, batch, apply, repeat.
+"""Run the read models (and the event feed's index) from the local notification log: wait, batch, apply, repeat.
 
-The library's ``ProjectionRunner`` commits one event per transaction and needs
-LISTEN/NOTIFY (absent on SQLite), so this runner polls
-``recorder.select_notifications`` on both stores and applies up to
-``batch_size`` notifications per transaction. Notifications that are not
+The library's ``ProjectionRunner`` commits one event per transaction, so this
+runner reads ``recorder.select_notifications`` itself on both stores and
+applies up to ``batch_size`` notifications per transaction. When idle it waits
+for the next write: woken by the store's NOTIFY on PostgreSQL
+(``projections.wake``), polling on SQLite. Notifications that are not
 contract events (idempotency and invoice-number records) are skipped but still
 move the position; ids may have gaps on PostgreSQL, which is harmless because
-the position is the last id read, not a count.
-"""
+the position is the last id read, not a count."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -37,9 +38,11 @@ from projections.projector import (
     drop_model,
     tracking_rows,
 )
+from projections.wake import Listener, event_channel
 
 BATCH_SIZE = 2000  # notifications per transaction: a read model costs ~45 statements per page, whatever its size
-POLL_INTERVAL_S = 0.05  # idle polling; it bounds the write-to-read-model lag (target p99 < 100 ms)
+POLL_INTERVAL_S = 0.05  # idle polling without notifications (SQLite; PostgreSQL while LISTEN is down): bounds the lag
+LISTEN_POLL_INTERVAL_S = 1.0  # PostgreSQL: a NOTIFY wakes the runner; this poll only catches a write that sent none
 ERROR_PAUSE_S = 1.0
 log = logging.getLogger(__name__)
 
@@ -81,40 +84,85 @@ class Runner:
         self.feed = FeedIndexer(self.app, self.db, batch_size)
 
     def step(self) -> tuple[int, int]:
-        """Apply one batch; return (notifications read, contract events applied)."""
-        start = min(self.projector.positions().values())
+        """Apply one batch; return (notifications read, contract events applied).
+
+        The positions are those this runner's projector last committed (read from the database only at the start
+        or after a failure): the projector checks them under the tracking rows' lock, so a runner that another one
+        overtook reads a batch it need not apply, and skips it. That saves a query per batch and per idle poll."""
+        positions = self.projector.known_positions or self.projector.positions()
+        start = min(positions.values())
         batch = self.source.read(start, self.batch_size)
         if batch is None:
+            self.projector.known_positions = positions
             return 0, 0
-        applied = self.projector.apply(batch)
+        applied = self.projector.apply(batch, assumed=positions)
         return batch.position - start, applied
 
     def catch_up(self, on_batch: Callable[[int, int], None] | None = None) -> int:
-        """Apply batches until the log has nothing newer; return the contract events applied."""
-        total = 0
-        while True:
-            read, applied = self.step()
-            fed = self.feed.step()  # the event feed's index keeps pace with the read models
-            if read == 0 and fed == 0:
-                return total
-            total += applied
-            if on_batch:
-                on_batch(read, applied)
+        """Apply batches until the log has nothing newer; return the contract events applied.
 
-    def run_forever(self, stop: threading.Event, poll_interval: float = POLL_INTERVAL_S) -> None:
-        while not stop.is_set():
-            try:
-                caught_up = self.step()[0] == 0
-                caught_up = self.feed.step() == 0 and caught_up
-            except ConcurrentRunner:
-                continue  # another runner applied this batch first: read on from its position
-            except Exception:  # a failed batch rolled back: keep serving and try again
-                log.exception("projection batch failed; retrying")
-                stop.wait(ERROR_PAUSE_S)
-                self.reopen()
-                continue
-            if caught_up:
-                stop.wait(poll_interval)
+        While a batch is applied, the next page is read and decoded in a second thread (from where this batch
+        ends): the database's time writing one page overlaps the decoding of the next. A prefetched page is used
+        only if the positions committed are where it starts (else it is read again)."""
+        total = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-projections-read") as reader:
+            ahead: tuple[int, Future[Batch | None]] | None = None
+            while True:
+                positions = self.projector.known_positions or self.projector.positions()
+                start = min(positions.values())
+                batch = ahead[1].result() if ahead and ahead[0] == start else self.source.read(start, self.batch_size)
+                ahead = None
+                applied = 0
+                if batch is not None:
+                    ahead = (batch.position, reader.submit(self.source.read, batch.position, self.batch_size))
+                    applied = self.projector.apply(batch, assumed=positions)
+                fed = self.feed.step()  # the event feed's index keeps pace with the read models
+                read = batch.position - start if batch else 0
+                if read == 0 and fed == 0:
+                    return total
+                total += applied
+                if on_batch:
+                    on_batch(read, applied)
+
+    def run_forever(self, stop: threading.Event, poll_interval: float | None = None, *, listen: bool = True) -> None:
+        """Apply batches as they come until ``stop``. Idle, it waits for the next write: on PostgreSQL woken by the
+        event store's NOTIFY (``projections.wake``), with a poll every ``poll_interval`` (default
+        ``LISTEN_POLL_INTERVAL_S``) as a safety net and every ``POLL_INTERVAL_S`` while the LISTEN connection is
+        down; on SQLite (no notifications), or with ``listen`` off, by polling every ``poll_interval`` (default
+        ``POLL_INTERVAL_S``)."""
+        channel = event_channel(self.app.recorder) if listen and self.store.kind == "postgres" else None
+        listener = Listener(self.store, channel, fallback_s=POLL_INTERVAL_S) if channel else None
+        if poll_interval is None:
+            poll_interval = LISTEN_POLL_INTERVAL_S if listener else POLL_INTERVAL_S
+        feed_at_head = False  # the feed's last step read everything there was (fewer than a batch)
+        try:
+            while not stop.is_set():
+                try:
+                    read = self.step()[0]
+                    if read or not feed_at_head:  # nothing new for the read models is nothing new for the feed
+                        fed = self.feed.step()
+                        feed_at_head = fed < self.feed.batch_size
+                        read += fed
+                    # Listening, a batch shorter than a page read all there was: a write committed since then has
+                    # sent a notification not yet consumed, so wait at once instead of reading nothing to be sure.
+                    if listener and listener.listening and 0 < read < self.batch_size and feed_at_head:
+                        read = 0
+                except ConcurrentRunner:
+                    continue  # another runner applied this batch first: read on from its position
+                except Exception:  # a failed batch rolled back: keep serving and try again
+                    log.exception("projection batch failed; retrying")
+                    feed_at_head = False
+                    stop.wait(ERROR_PAUSE_S)
+                    self.reopen()
+                    continue
+                if read == 0:
+                    if listener:
+                        listener.wait(poll_interval, stop)
+                    else:
+                        stop.wait(poll_interval)
+        finally:
+            if listener:
+                listener.close()
 
     def reopen(self) -> None:
         """A new handle and projector after a failure (the old one may be mid-way; on PostgreSQL the pool has already

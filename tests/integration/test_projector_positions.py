@@ -114,3 +114,23 @@ def test_a_batch_from_another_source_without_decoded_events_builds_the_same_rows
     finally:
         local.close()
         other.close()
+
+
+def test_a_model_dropped_by_another_process_is_rebuilt_whole_by_a_runner_that_last_saw_it_at_the_head(
+    app: LedgerApplication,
+) -> None:
+    run_story(app, ACCOUNT)
+    runner = Runner(app.store, app=app)
+    other = Database(app.store)
+    try:
+        runner.catch_up()
+        drop_model(other, READ_MODELS["aging"])  # `ledger project --rebuild aging` elsewhere, before it starts
+        seed(app, 60, account_id="acct-positions-later", per_save=3)  # more events, read from where it last was
+        runner.catch_up()
+        incremental = snapshot(runner.db)
+        runner.rebuild("aging")
+        assert snapshot(runner.db) == incremental
+        assert snapshot(runner.db)["rm_aging_invoices"]  # the story's invoices are all there, both accounts
+    finally:
+        other.close()
+        runner.close()
