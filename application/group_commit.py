@@ -2,11 +2,12 @@
 
 A command is *prepared* alone (load, apply: ``Prepared``), then saved with
 others: the contracts' new events, their idempotency records and invoice-number
-records in one ``Application.save``, so one lock of the events table, one
-commit and one fsync serve the whole group. PostgreSQL takes an exclusive lock
-of the events table for every insert (to keep the notification ids in commit
-order), so writers of one store commit one at a time whatever we do; a group
-amortises that lock and the commit over its commands.
+records in one ``Application.save``, so one turn at the event log, one
+commit and one fsync serve the whole group. On PostgreSQL every save takes the
+event log's advisory lock from its insert to its commit (to keep notification
+ids visible in order: ``infrastructure.ordered_log``), so writers of one store
+commit one at a time whatever we do; a group amortises that turn and the commit
+over its commands.
 
 A group either commits whole or not at all. When its save fails (a conflict
 with another writer: ``IntegrityError``; or any store error), nothing of it is
