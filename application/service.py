@@ -46,7 +46,7 @@ from infrastructure.bounds import READY_WAIT_S, bound_recorder, ping, tune_facto
 from infrastructure.heads import Heads, events_table
 from infrastructure.history import guard_sqlite
 from infrastructure.keyusage import KeyUsage
-from infrastructure.ordered_log import OrderedPostgresApplicationRecorder
+from infrastructure.ordered_log import OrderedPostgresApplicationRecorder, check_ordered
 from infrastructure.pauses import GROUP_SAVE, pause_inside_group_saves
 from infrastructure.requests import REQUEST_ID, REQUEST_IDS, RequestMapper
 from infrastructure.store import StoreConfig
@@ -96,6 +96,12 @@ class LedgerApplication(Application[UUID]):
                 factory.close()  # the pool's threads would keep trying to connect for nothing
             raise StoreUnavailable(f"cannot open the {store.kind} event store: {error}") from error
         self.check_store_kind()
+        if store.kind == "postgres" and not create_tables:
+            try:
+                self.guarded(check_ordered, self.recorder)
+            except BaseException:
+                self.factory.close()  # the pool's threads would keep trying to connect for nothing
+                raise
         self.committer = GroupCommitter(self.save_prepared) if group_commit else None
         bound_recorder(self.recorder)
         if pause_in_group_save_s > 0:

@@ -31,6 +31,8 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.errors import ConfigurationError
+
 
 class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The library's recorder whose insert function commits saves in the order of their notification ids."""
@@ -72,3 +74,22 @@ def insert_function(recorder: PostgresApplicationRecorder) -> Any:
         schema=Identifier(schema),
         table=Identifier(table),
     )
+
+
+def check_ordered(recorder: PostgresApplicationRecorder) -> None:
+    """Refuse a store whose insert function was created by an older version (no ordering lock): ids could be missed.
+
+    Only the migration (re)creates the function, so a service started on a store that was not migrated again after
+    an upgrade would save without the lock; it is told to migrate instead. A store not migrated at all passes here
+    (its first statement reports the missing tables)."""
+    with recorder.datastore.get_connection() as conn:
+        row = conn.execute(
+            "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = %s",
+            (recorder.datastore.schema, recorder.pg_function_name_insert_events),
+        ).fetchone()
+    if row is not None and "pg_advisory_xact_lock" not in row["prosrc"]:
+        raise ConfigurationError(
+            "the event store's insert function predates the ordered log: run `ledger db migrate` (as the owner role) "
+            "before starting the service"
+        )

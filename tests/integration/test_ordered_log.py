@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from application.service import LedgerApplication
 from infrastructure.ordered_log import OrderedPostgresApplicationRecorder
 from infrastructure.store import StoreConfig
+from ledger.errors import ConfigurationError
 from tests.factories import signing, terms
 
 HELD_S = 1.0
@@ -69,3 +73,26 @@ def test_a_save_that_took_later_ids_is_not_visible_before_an_earlier_save_commit
         release.set()
         first.close()
         second.close()
+
+
+def test_a_service_on_a_store_whose_insert_function_predates_the_ordered_log_is_refused_until_migrated(
+    pg_store: StoreConfig,
+) -> None:
+    migrated = LedgerApplication(pg_store, create_tables=True)
+    migrated.sign_contract("acct", signing(terms()), idempotency_key="before")
+    recorder = migrated.recorder
+    library = PostgresApplicationRecorder(datastore=recorder.datastore,  # type: ignore[attr-defined]
+                                          events_table_name=recorder.events_table_name)  # type: ignore[attr-defined]
+    with recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+        conn.execute(library.sql_create_pg_function_insert_events)  # the function as an older migration left it
+    head = recorder.max_notification_id()
+    migrated.close()
+
+    with pytest.raises(ConfigurationError, match="ledger db migrate"):
+        LedgerApplication(pg_store)
+    checker = LedgerApplication(pg_store, create_tables=True)  # what `ledger db migrate` does
+    assert checker.recorder.max_notification_id() == head  # the refusal changed nothing
+    checker.close()
+    service = LedgerApplication(pg_store)
+    service.sign_contract("acct", signing(terms()), idempotency_key="after")
+    service.close()
