@@ -102,3 +102,14 @@ def create_schema(database_url: str) -> str:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return schema
+
+
+@contextmanager
+def connections_refused(admin_url: str, database: str) -> Iterator[None]:
+    """While the block runs, the server refuses new connections to ``database`` (existing ones stay)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        try:
+            yield
+        finally:
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')

@@ -22,6 +22,7 @@ from projections.wake import LISTEN_APPLICATION_NAME
 from tests import pg
 from tests.factories import signing, terms
 from tests.kafka import wait_until
+from tests.pg import connections_refused
 
 POLL_S = 5.0  # far longer than any wake-up may take
 WOKEN_WITHIN_S = 1.0
@@ -48,16 +49,6 @@ def kill_listeners(admin_url: str, database: str) -> None:
         rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
                             "AND application_name = %s", (database, LISTEN_APPLICATION_NAME)).fetchall()
     assert rows == [(True,)], "exactly one LISTEN connection of this test's database is terminated"
-
-
-@contextmanager
-def connections_refused(admin_url: str, database: str) -> Iterator[None]:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
-        try:
-            yield
-        finally:
-            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
 
 @contextmanager

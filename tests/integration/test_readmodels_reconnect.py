@@ -22,6 +22,7 @@ from projections.service import ReadModels
 from tests import pg
 from tests.factories import signing, terms
 from tests.kafka import wait_until
+from tests.pg import connections_refused
 
 AS_OF = "2026-03-01"
 READ_ROUTES = (f"/v1/contracts?as_of={AS_OF}", f"/v1/reports/aging?as_of={AS_OF}")
@@ -41,16 +42,6 @@ def terminate(admin_url: str, database: str) -> int:
                             "WHERE datname = %s AND application_name = %s", (database, APPLICATION_NAME)).fetchall()
     assert rows and all(row == (True,) for row in rows), "the read models must have connections to terminate"
     return len(rows)
-
-
-@contextmanager
-def connections_refused(admin_url: str, database: str) -> Iterator[None]:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
-        try:
-            yield
-        finally:
-            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
 
 def contract_count(client: FlaskClient, auth: dict[str, str]) -> int:
